@@ -1,0 +1,49 @@
+#include "h5.h"
+
+#include <mutex>
+
+namespace synfire::nir::h5 {
+
+void silence_errors() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+std::string take_error_message() {
+  std::string message;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* entry, void* data) -> herr_t {
+        if (entry->desc && *entry->desc) *static_cast<std::string*>(data) = entry->desc;
+        return 0;
+      },
+      &message);
+  H5Eclear2(H5E_DEFAULT);
+  return message.empty() ? "HDF5 reported an error" : message;
+}
+
+bool list_children(hid_t group, std::vector<Child>& children) {
+  struct Context {
+    std::vector<Child>* children;
+  } context{&children};
+  hsize_t index = 0;
+  const herr_t status = H5Literate(
+      group, H5_INDEX_NAME, H5_ITER_INC, &index,
+      [](hid_t loc, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+        auto* ctx = static_cast<Context*>(data);
+        Child child{name, info->type, H5O_TYPE_UNKNOWN, HADDR_UNDEF};
+        if (info->type == H5L_TYPE_HARD) {
+          H5O_info_t object{};
+          if (H5Oget_info_by_name2(loc, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+            return -1;
+          child.object_type = object.type;
+          child.address = object.addr;
+        }
+        ctx->children->push_back(std::move(child));
+        return 0;
+      },
+      &context);
+  return status >= 0;
+}
+
+}  // namespace synfire::nir::h5

@@ -1,0 +1,526 @@
+// Reads NIR files per spec/nir-format.md. One pass over the HDF5 tree: every link is
+// checked to be a hard link and every group to be visited once before anything
+// below it is opened; every dataset's declared size is checked before any of it is
+// read; parameter data is left in the file behind a lazy loader.
+
+#include "synfire/nir/reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "h5.h"
+#include "synfire/error.h"
+
+namespace synfire::nir {
+namespace {
+
+// Elements a structural dataset (shape, stride ...) may hold; it is read eagerly.
+constexpr std::uint64_t kMaxStructuralElements = 4096;
+
+[[noreturn]] void fail(const std::string& code, const std::string& message, const std::string& path) {
+  throw Failure(code, message, path);
+}
+
+std::string join(const std::string& parent, const std::string& name) {
+  return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+// Keeps the HDF5 file (and, for memory images, nothing else) open while any lazy
+// tensor of a document may still need it.
+struct OpenFile {
+  h5::Handle file;
+};
+
+struct DatasetInfo {
+  std::optional<DType> dtype;  // unset: a type Synfire does not model
+  Shape shape;
+  std::uint64_t declared_bytes = 0;
+};
+
+hid_t memory_type(DType dtype) {
+  switch (dtype) {
+    case DType::int8: return H5T_NATIVE_INT8;
+    case DType::int16: return H5T_NATIVE_INT16;
+    case DType::int32: return H5T_NATIVE_INT32;
+    case DType::int64: return H5T_NATIVE_INT64;
+    case DType::uint8: return H5T_NATIVE_UINT8;
+    case DType::uint16: return H5T_NATIVE_UINT16;
+    case DType::uint32: return H5T_NATIVE_UINT32;
+    case DType::uint64: return H5T_NATIVE_UINT64;
+    case DType::float16: return H5T_IEEE_F32LE;  // unreachable: float16 is read as raw
+    case DType::float32: return H5T_NATIVE_FLOAT;
+    case DType::float64: return H5T_NATIVE_DOUBLE;
+    case DType::string: break;
+  }
+  return H5I_INVALID_HID;
+}
+
+std::optional<DType> dtype_of(hid_t type) {
+  const std::size_t size = H5Tget_size(type);
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER: {
+      const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+      switch (size) {
+        case 1: return is_signed ? DType::int8 : DType::uint8;
+        case 2: return is_signed ? DType::int16 : DType::uint16;
+        case 4: return is_signed ? DType::int32 : DType::uint32;
+        case 8: return is_signed ? DType::int64 : DType::uint64;
+        default: return std::nullopt;
+      }
+    }
+    case H5T_FLOAT:
+      if (size == 4) return DType::float32;
+      if (size == 8) return DType::float64;
+      return std::nullopt;
+    case H5T_STRING:
+      return DType::string;
+    default:
+      return std::nullopt;
+  }
+}
+
+class Reader {
+ public:
+  Reader(std::shared_ptr<OpenFile> file, const ReadOptions& options)
+      : file_(std::move(file)), options_(options) {}
+
+  Document read() {
+    Document document;
+    const hid_t root = file_->file.get();
+    std::vector<h5::Child> children = list_safe_children(root, "/");
+    if (H5Oget_info_by_name2(root, "/", &root_info_, H5O_INFO_BASIC, H5P_DEFAULT) >= 0)
+      visited_.insert(root_info_.addr);
+
+    const h5::Child* node = nullptr;
+    for (const auto& child : children) {
+      if (child.name == "version" && child.object_type == H5O_TYPE_DATASET) {
+        document.version = read_scalar_string(root, "version", "/version");
+      } else if (child.name == "node" && child.object_type == H5O_TYPE_GROUP) {
+        node = &child;
+      } else if (child.object_type == H5O_TYPE_GROUP) {
+        check_tree_safety(root, child, join("/", child.name));
+      } else if (child.object_type == H5O_TYPE_DATASET) {
+        inspect_dataset(root, child.name, join("/", child.name));
+      }
+    }
+    if (!node) fail("not_nir", "the file has no /node group, so it holds no NIR graph", "/node");
+    mark_visited(*node, "/node");
+    h5::Handle group = open_group(root, "node", "/node");
+    std::vector<h5::Child> node_children = list_safe_children(group.get(), "/node");
+    const std::string type = read_type(group.get(), node_children, "/node");
+    if (type != "NIRGraph")
+      fail("not_nir", "the top-level /node must have type \"NIRGraph\", not \"" + type + "\"", "/node/type");
+    document.graph = read_graph(group.get(), node_children, "/node", 1);
+    return document;
+  }
+
+ private:
+  std::shared_ptr<OpenFile> file_;
+  ReadOptions options_;
+  std::set<haddr_t> visited_;
+  H5O_info_t root_info_{};
+
+  // ---- safety -------------------------------------------------------------
+
+  std::vector<h5::Child> list_safe_children(hid_t group, const std::string& path) {
+    std::vector<h5::Child> children;
+    if (!h5::list_children(group, children))
+      fail("not_hdf5", "cannot list the group: " + h5::take_error_message(), path);
+    for (const auto& child : children) {
+      const std::string child_path = join(path, child.name);
+      switch (child.link_type) {
+        case H5L_TYPE_HARD: break;
+        case H5L_TYPE_SOFT:
+          fail("unsafe_file", "soft links are not allowed in a NIR file", child_path);
+        case H5L_TYPE_EXTERNAL:
+          fail("unsafe_file", "external links (to another file) are not allowed in a NIR file", child_path);
+        default:
+          fail("unsafe_file", "user-defined links are not allowed in a NIR file", child_path);
+      }
+    }
+    return children;
+  }
+
+  void mark_visited(const h5::Child& group, const std::string& path) {
+    if (!visited_.insert(group.address).second)
+      fail("unsafe_file", "this group is reachable by more than one path (a hard-link cycle or a shared group)", path);
+  }
+
+  // Walks a group the graph does not use: links and dataset storage are still checked.
+  void check_tree_safety(hid_t parent, const h5::Child& child, const std::string& path) {
+    mark_visited(child, path);
+    h5::Handle group = open_group(parent, child.name, path);
+    for (const auto& grandchild : list_safe_children(group.get(), path)) {
+      const std::string grandchild_path = join(path, grandchild.name);
+      if (grandchild.object_type == H5O_TYPE_GROUP)
+        check_tree_safety(group.get(), grandchild, grandchild_path);
+      else if (grandchild.object_type == H5O_TYPE_DATASET)
+        inspect_dataset(group.get(), grandchild.name, grandchild_path);
+    }
+  }
+
+  h5::Handle open_group(hid_t parent, const std::string& name, const std::string& path) {
+    h5::Handle group = h5::group(H5Gopen2(parent, name.c_str(), H5P_DEFAULT));
+    if (!group) fail("not_hdf5", "cannot open the group: " + h5::take_error_message(), path);
+    return group;
+  }
+
+  h5::Handle open_dataset(hid_t parent, const std::string& name, const std::string& path) {
+    h5::Handle dataset = h5::dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT));
+    if (!dataset) fail("not_hdf5", "cannot open the dataset: " + h5::take_error_message(), path);
+    return dataset;
+  }
+
+  // Type, shape and declared size of a dataset, refusing unsafe storage and sizes
+  // over the limit before anything is read.
+  DatasetInfo inspect_dataset(hid_t dataset, const std::string& path) {
+    h5::Handle dcpl = h5::plist(H5Dget_create_plist(dataset));
+    if (!dcpl) fail("not_hdf5", "cannot read the dataset's storage: " + h5::take_error_message(), path);
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (layout == H5D_VIRTUAL)
+      fail("unsafe_file", "virtual datasets (data from other files) are not allowed in a NIR file", path);
+    if (H5Pget_external_count(dcpl.get()) != 0)
+      fail("unsafe_file", "external raw storage (data in another file) is not allowed in a NIR file", path);
+
+    h5::Handle type = h5::datatype(H5Dget_type(dataset));
+    h5::Handle space = h5::dataspace(H5Dget_space(dataset));
+    if (!type || !space) fail("not_hdf5", "cannot read the dataset's type: " + h5::take_error_message(), path);
+
+    DatasetInfo info;
+    info.dtype = dtype_of(type.get());
+    const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
+    if (space_class == H5S_NULL) {
+      info.shape = {0};
+    } else {
+      const int rank = H5Sget_simple_extent_ndims(space.get());
+      if (rank < 0) fail("not_hdf5", "cannot read the dataset's shape: " + h5::take_error_message(), path);
+      std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+      if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+      info.shape.assign(dims.begin(), dims.end());
+    }
+    std::uint64_t bytes = H5Tget_size(type.get());
+    for (auto dim : info.shape) {
+      if (dim != 0 && bytes > options_.max_dataset_bytes / dim) {
+        bytes = options_.max_dataset_bytes + 1;  // saturate: already over the limit
+        break;
+      }
+      bytes *= dim;
+    }
+    if (element_count(info.shape) == 0) bytes = 0;
+    info.declared_bytes = bytes;
+    if (bytes > options_.max_dataset_bytes)
+      fail("too_large",
+           "the dataset declares " + shape_to_string(info.shape) + " elements, over the limit of " +
+               std::to_string(options_.max_dataset_bytes) + " bytes per dataset",
+           path);
+    return info;
+  }
+
+  DatasetInfo inspect_dataset(hid_t parent, const std::string& name, const std::string& path) {
+    h5::Handle dataset = open_dataset(parent, name, path);
+    return inspect_dataset(dataset.get(), path);
+  }
+
+  // ---- data ---------------------------------------------------------------
+
+  std::vector<std::string> read_strings(hid_t dataset, const DatasetInfo& info, const std::string& path) {
+    h5::Handle file_type = h5::datatype(H5Dget_type(dataset));
+    const std::size_t count = element_count(info.shape);
+    std::vector<std::string> values;
+    values.reserve(count);
+    if (count == 0) return values;
+    h5::Handle memtype = h5::datatype(H5Tcopy(H5T_C_S1));
+    H5Tset_cset(memtype.get(), H5Tget_cset(file_type.get()));
+    if (H5Tis_variable_str(file_type.get()) > 0) {
+      H5Tset_size(memtype.get(), H5T_VARIABLE);
+      std::vector<char*> pointers(count, nullptr);
+      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0)
+        fail("not_hdf5", "cannot read the strings: " + h5::take_error_message(), path);
+      for (char* p : pointers) values.emplace_back(p ? p : "");
+      h5::Handle space = h5::dataspace(H5Dget_space(dataset));
+      H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, pointers.data());
+    } else {
+      const std::size_t width = H5Tget_size(file_type.get());
+      H5Tset_size(memtype.get(), width);
+      H5Tset_strpad(memtype.get(), H5T_STR_NULLPAD);
+      std::vector<char> buffer(count * width);
+      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
+        fail("not_hdf5", "cannot read the strings: " + h5::take_error_message(), path);
+      const bool space_padded = H5Tget_strpad(file_type.get()) == H5T_STR_SPACEPAD;
+      for (std::size_t i = 0; i < count; ++i) {
+        std::string value(buffer.data() + i * width, width);
+        value.resize(std::min(value.find('\0'), value.size()));
+        if (space_padded) value.erase(value.find_last_not_of(' ') + 1);
+        values.push_back(std::move(value));
+      }
+    }
+    return values;
+  }
+
+  static std::vector<std::byte> read_numeric(hid_t dataset, DType dtype, std::uint64_t count,
+                                             const std::string& path) {
+    std::vector<std::byte> bytes(count * dtype_size(dtype));
+    if (count == 0) return bytes;
+    if (H5Dread(dataset, memory_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+      fail("not_hdf5", "cannot read the dataset's data: " + h5::take_error_message(), path);
+    return bytes;
+  }
+
+  Tensor lazy_tensor(DType dtype, Shape shape, haddr_t address, const std::string& path) {
+    std::weak_ptr<OpenFile> weak = file_;
+    std::shared_ptr<OpenFile> keep = file_;
+    const std::uint64_t count = element_count(shape);
+    return Tensor::lazy(dtype, std::move(shape), [keep, address, dtype, count, path] {
+      h5::Handle object = h5::object(H5Oopen_by_addr(keep->file.get(), address));
+      if (!object) fail("not_hdf5", "cannot reopen the dataset: " + h5::take_error_message(), path);
+      return read_numeric(object.get(), dtype, count, path);
+    });
+  }
+
+  // Reads a dataset into a tensor: strings and structural datasets now, numeric
+  // parameter data lazily. Returns nullopt for a type Synfire does not model.
+  std::optional<Tensor> read_tensor(hid_t parent, const h5::Child& child, const std::string& path,
+                                    bool eager) {
+    h5::Handle dataset = open_dataset(parent, child.name, path);
+    DatasetInfo info = inspect_dataset(dataset.get(), path);
+    if (!info.dtype) return std::nullopt;
+    if (*info.dtype == DType::string)
+      return Tensor::text(info.shape, read_strings(dataset.get(), info, path));
+    if (eager) {
+      const std::uint64_t count = element_count(info.shape);
+      return Tensor::numeric(*info.dtype, info.shape, read_numeric(dataset.get(), *info.dtype, count, path));
+    }
+    return lazy_tensor(*info.dtype, info.shape, child.address, path);
+  }
+
+  std::string read_scalar_string(hid_t parent, const std::string& name, const std::string& path) {
+    h5::Handle dataset = open_dataset(parent, name, path);
+    DatasetInfo info = inspect_dataset(dataset.get(), path);
+    if (info.dtype != DType::string || element_count(info.shape) != 1)
+      fail("not_nir", "expected a single string", path);
+    return read_strings(dataset.get(), info, path).front();
+  }
+
+  std::string read_type(hid_t group, const std::vector<h5::Child>& children, const std::string& path) {
+    auto it = std::find_if(children.begin(), children.end(), [](const h5::Child& c) {
+      return c.name == "type" && c.object_type == H5O_TYPE_DATASET;
+    });
+    if (it == children.end())
+      fail("not_nir", "the node group has no 'type' dataset naming its primitive", join(path, "type"));
+    return read_scalar_string(group, "type", join(path, "type"));
+  }
+
+  Metadata read_metadata(hid_t parent, const h5::Child& child, const std::string& path) {
+    mark_visited(child, path);
+    h5::Handle group = open_group(parent, child.name, path);
+    Metadata metadata;
+    for (const auto& entry : list_safe_children(group.get(), path)) {
+      const std::string entry_path = join(path, entry.name);
+      if (entry.object_type == H5O_TYPE_GROUP) {
+        metadata.entries.push_back({entry.name, std::nullopt, read_metadata(group.get(), entry, entry_path)});
+      } else if (entry.object_type == H5O_TYPE_DATASET) {
+        if (auto tensor = read_tensor(group.get(), entry, entry_path, /*eager=*/false))
+          metadata.entries.push_back({entry.name, std::move(*tensor), {}});
+      }
+    }
+    return metadata;
+  }
+
+  // ---- graph --------------------------------------------------------------
+
+  Graph read_graph(hid_t group, const std::vector<h5::Child>& children, const std::string& path, int depth) {
+    Graph graph;
+    graph.path = path;
+    const h5::Child* nodes = nullptr;
+    const h5::Child* edges = nullptr;
+    for (const auto& child : children) {
+      const std::string child_path = join(path, child.name);
+      if (child.name == "nodes" && child.object_type == H5O_TYPE_GROUP) {
+        nodes = &child;
+      } else if (child.name == "edges" && child.object_type == H5O_TYPE_DATASET) {
+        edges = &child;
+      } else if (child.name == "metadata" && child.object_type == H5O_TYPE_GROUP) {
+        graph.metadata = read_metadata(group, child, child_path);
+      } else if (child.object_type == H5O_TYPE_GROUP) {
+        check_tree_safety(group, child, child_path);
+      } else if (child.object_type == H5O_TYPE_DATASET && child.name != "type") {
+        inspect_dataset(group, child.name, child_path);
+      }
+    }
+    if (!nodes) fail("not_nir", "the graph has no 'nodes' group", join(path, "nodes"));
+    if (edges) graph.edges = read_edges(group, *edges, join(path, "edges"));
+
+    const std::string nodes_path = join(path, "nodes");
+    mark_visited(*nodes, nodes_path);
+    h5::Handle nodes_group = open_group(group, "nodes", nodes_path);
+    for (const auto& child : list_safe_children(nodes_group.get(), nodes_path)) {
+      const std::string node_path = join(nodes_path, child.name);
+      if (child.object_type != H5O_TYPE_GROUP)
+        fail("not_nir", "every entry of 'nodes' must be a node group", node_path);
+      graph.nodes.push_back(read_node(nodes_group.get(), child, node_path, depth));
+    }
+    return graph;
+  }
+
+  std::vector<Edge> read_edges(hid_t group, const h5::Child& child, const std::string& path) {
+    h5::Handle dataset = open_dataset(group, child.name, path);
+    DatasetInfo info = inspect_dataset(dataset.get(), path);
+    if (element_count(info.shape) == 0) return {};
+    if (info.dtype != DType::string || info.shape.size() != 2 || info.shape[1] != 2)
+      fail("not_nir", "edges must be an (E, 2) dataset of strings, not " + shape_to_string(info.shape), path);
+    std::vector<std::string> values = read_strings(dataset.get(), info, path);
+    std::vector<Edge> edges(info.shape[0]);
+    for (std::size_t i = 0; i < edges.size(); ++i)
+      edges[i] = {std::move(values[2 * i]), std::move(values[2 * i + 1])};
+    return edges;
+  }
+
+  Node read_node(hid_t nodes_group, const h5::Child& child, const std::string& path, int depth) {
+    mark_visited(child, path);
+    h5::Handle group = open_group(nodes_group, child.name, path);
+    std::vector<h5::Child> children = list_safe_children(group.get(), path);
+    const std::string type = read_type(group.get(), children, path);
+    const auto primitive = primitive_from_name(type);
+    if (!primitive)
+      fail("unknown_primitive", "\"" + type + "\" is not a NIR primitive this registry knows", join(path, "type"));
+
+    Node node;
+    node.name = child.name;
+    node.primitive = *primitive;
+    node.path = path;
+    if (*primitive == Primitive::NIRGraph) {
+      if (depth + 1 > options_.max_depth)
+        fail("too_deep", "subgraphs are nested deeper than " + std::to_string(options_.max_depth) + " levels", path);
+      node.subgraph = std::make_unique<Graph>(read_graph(group.get(), children, path, depth + 1));
+      return node;
+    }
+    for (const auto& entry : children) {
+      const std::string entry_path = join(path, entry.name);
+      if (entry.name == "type") continue;
+      if (entry.object_type == H5O_TYPE_GROUP) {
+        Metadata group_data = read_metadata(group.get(), entry, entry_path);
+        if (entry.name == "metadata")
+          node.metadata = std::move(group_data);
+        else
+          node.extra_groups.entries.push_back({entry.name, std::nullopt, std::move(group_data)});
+      } else if (entry.object_type == H5O_TYPE_DATASET) {
+        const bool eager = is_structural_parameter(entry.name);
+        auto tensor = read_tensor(group.get(), entry, entry_path, eager && !is_counted_parameter(entry.name));
+        if (!tensor)
+          fail("bad_parameter", "the dataset has an HDF5 type that is neither numeric nor a string", entry_path);
+        node.params.emplace(entry.name, std::move(*tensor));
+      }
+    }
+    fill_legacy_v_reset(node);
+    check_parameters(node);
+    return node;
+  }
+
+  static void fill_legacy_v_reset(Node& node) {
+    const auto p = node.primitive;
+    if (p != Primitive::IF && p != Primitive::LIF && p != Primitive::CubaLIF) return;
+    if (node.param("v_reset")) return;
+    const Tensor* threshold = node.param("v_threshold");
+    if (!threshold || threshold->is_string()) return;  // reported as missing/bad below
+    node.params.emplace("v_reset", Tensor::zeros(threshold->dtype(), threshold->shape()));
+    node.legacy_missing_v_reset = true;
+  }
+
+  void check_parameters(const Node& node) {
+    const PrimitiveSpec& spec = spec_of(node.primitive);
+    for (std::string_view key : spec.required) {
+      if (!node.param(std::string(key)))
+        fail("missing_parameter",
+             std::string(spec.name) + " node '" + node.name + "' has no '" + std::string(key) + "' dataset",
+             join(node.path, std::string(key)));
+    }
+    for (const auto& [key, tensor] : node.params) {
+      const std::string where = join(node.path, key);
+      if (is_counted_parameter(key) && !is_numeric(tensor.dtype()))
+        fail("bad_parameter", "'" + key + "' must be numeric, but it holds strings", where);
+      if (is_structural_parameter(key) && tensor.is_string() && !(key == "padding" && tensor.size() == 1))
+        fail("bad_parameter", "'" + key + "' must hold integers", where);
+      if (is_structural_parameter(key) && tensor.size() > kMaxStructuralElements)
+        fail("bad_parameter", "'" + key + "' holds " + std::to_string(tensor.size()) + " values; a structural dataset holds a few", where);
+    }
+    switch (node.primitive) {
+      case Primitive::Affine:
+      case Primitive::Linear: {
+        const Tensor& weight = *node.param("weight");
+        if (weight.rank() != 2)
+          fail("bad_parameter", "the weight must be a matrix (out, in), not " + shape_to_string(weight.shape()),
+               join(node.path, "weight"));
+        if (node.primitive == Primitive::Affine) {
+          const Tensor& bias = *node.param("bias");
+          if (bias.shape() != Shape{weight.shape()[0]})
+            fail("bad_parameter",
+                 "the bias must have shape (" + std::to_string(weight.shape()[0]) + ",) to match the weight " +
+                     shape_to_string(weight.shape()) + ", not " + shape_to_string(bias.shape()),
+                 join(node.path, "bias"));
+        }
+        break;
+      }
+      case Primitive::Conv1d:
+      case Primitive::Conv2d: {
+        const std::size_t rank = node.primitive == Primitive::Conv1d ? 3 : 4;
+        const Tensor& weight = *node.param("weight");
+        if (weight.rank() != rank)
+          fail("bad_parameter",
+               std::string(spec.name) + " weight must have rank " + std::to_string(rank) + ", not " +
+                   shape_to_string(weight.shape()),
+               join(node.path, "weight"));
+        break;
+      }
+      case Primitive::Input:
+      case Primitive::Output: {
+        const Tensor& shape = *node.param("shape");
+        const auto dtype = shape.dtype();
+        const bool integer = dtype != DType::string && dtype != DType::float16 &&
+                             dtype != DType::float32 && dtype != DType::float64;
+        bool valid = integer && shape.rank() == 1;
+        if (valid)
+          for (auto v : shape.as_int64()) valid = valid && v >= 0;
+        if (!valid)
+          fail("bad_parameter", "'shape' must be a vector of non-negative integers", join(node.path, "shape"));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+};
+
+Document read_with(h5::Handle file, const ReadOptions& options) {
+  auto open_file = std::make_shared<OpenFile>();
+  open_file->file = std::move(file);
+  return Reader(open_file, options).read();
+}
+
+}  // namespace
+
+Document read_file(const std::string& path, const ReadOptions& options) {
+  h5::silence_errors();
+  h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  h5::Handle file = h5::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
+  if (!file) fail("not_hdf5", "not a readable HDF5 file (" + h5::take_error_message() + ")", path);
+  return read_with(std::move(file), options);
+}
+
+Document read_memory(std::span<const std::byte> image, const ReadOptions& options) {
+  h5::silence_errors();
+  if (image.empty()) fail("not_hdf5", "the file is empty", "/");
+  h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  H5Pset_fapl_core(fapl.get(), 64 * 1024, false);
+  // HDF5 copies the image into its own buffer (no callbacks set), so the caller's
+  // bytes need not outlive the document.
+  H5Pset_file_image(fapl.get(), const_cast<std::byte*>(image.data()), image.size());
+  h5::Handle file = h5::file(H5Fopen("memory-image.nir", H5F_ACC_RDONLY, fapl.get()));
+  if (!file) fail("not_hdf5", "not a readable HDF5 file (" + h5::take_error_message() + ")", "/");
+  return read_with(std::move(file), options);
+}
+
+}  // namespace synfire::nir
