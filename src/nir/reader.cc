@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <set>
 
@@ -502,6 +503,10 @@ Document read_with(h5::Handle file, const ReadOptions& options) {
 
 Document read_file(const std::string& path, const ReadOptions& options) {
   h5::silence_errors();
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    fail(std::filesystem::exists(path, error) ? "not_hdf5" : "not_found",
+         std::filesystem::exists(path, error) ? "not a regular file" : "no such file", path);
   h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
   h5::Handle file = h5::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
