@@ -22,6 +22,19 @@ std::string take_error_message() {
   return message.empty() ? "HDF5 reported an error" : message;
 }
 
+bool open_child(hid_t loc, Child& child) {
+  if (child.object || child.link_type != H5L_TYPE_HARD) return true;
+  child.object = std::make_shared<Handle>(H5Oopen_by_addr(loc, child.address), H5Oclose);
+  if (!*child.object) return false;
+  switch (H5Iget_type(child.object->get())) {
+    case H5I_GROUP: child.object_type = H5O_TYPE_GROUP; break;
+    case H5I_DATASET: child.object_type = H5O_TYPE_DATASET; break;
+    case H5I_DATATYPE: child.object_type = H5O_TYPE_NAMED_DATATYPE; break;
+    default: break;
+  }
+  return true;
+}
+
 bool list_children(hid_t group, std::vector<Child>& children) {
   struct Context {
     std::vector<Child>* children;
@@ -29,16 +42,10 @@ bool list_children(hid_t group, std::vector<Child>& children) {
   hsize_t index = 0;
   const herr_t status = H5Literate(
       group, H5_INDEX_NAME, H5_ITER_INC, &index,
-      [](hid_t loc, const char* name, const H5L_info_t* info, void* data) -> herr_t {
+      [](hid_t, const char* name, const H5L_info_t* info, void* data) -> herr_t {
         auto* ctx = static_cast<Context*>(data);
-        Child child{name, info->type, H5O_TYPE_UNKNOWN, HADDR_UNDEF};
-        if (info->type == H5L_TYPE_HARD) {
-          H5O_info_t object{};
-          if (H5Oget_info_by_name2(loc, name, &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
-            return -1;
-          child.object_type = object.type;
-          child.address = object.addr;
-        }
+        Child child{name, info->type, H5O_TYPE_UNKNOWN, HADDR_UNDEF, nullptr};
+        if (info->type == H5L_TYPE_HARD) child.address = info->u.address;
         ctx->children->push_back(std::move(child));
         return 0;
       },

@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,13 +59,17 @@ inline Handle object(hid_t id) { return {id, H5Oclose}; }
 struct Child {
   std::string name;
   H5L_type_t link_type;
-  H5O_type_t object_type;  // valid for hard links only
-  haddr_t address;         // valid for hard links only
+  H5O_type_t object_type = H5O_TYPE_UNKNOWN;  // hard links only
+  haddr_t address = HADDR_UNDEF;              // hard links only
+  std::shared_ptr<Handle> object;             // hard links only: the object, open
 };
 
-// The links of a group in name order, with the type of object each hard link
-// points to. Returns false (error message on the stack) when the group cannot be
-// listed.
+// The links of a group in name order, with the address each hard link points to.
+// Links of other kinds are listed, not followed. Returns false (error message on the
+// stack) when the group cannot be listed.
 bool list_children(hid_t group, std::vector<Child>& children);
+// Opens a hard-linked child by its address (no second lookup by name) and sets its
+// object_type; `loc` is any object of the file. Returns false on failure.
+bool open_child(hid_t loc, Child& child);
 
 }  // namespace synfire::nir::h5

@@ -82,6 +82,17 @@ std::optional<DType> dtype_of(hid_t type) {
   }
 }
 
+// Transfers with a small type-conversion buffer: HDF5's default (1 MiB, zeroed for
+// variable-length strings) is allocated on every read and dominates small reads.
+const h5::Handle& small_transfer_buffer() {
+  static const h5::Handle dxpl = [] {
+    h5::Handle plist = h5::plist(H5Pcreate(H5P_DATASET_XFER));
+    H5Pset_buffer(plist.get(), 64 * 1024, nullptr, nullptr);
+    return plist;
+  }();
+  return dxpl;
+}
+
 class Reader {
  public:
   Reader(std::shared_ptr<OpenFile> file, const ReadOptions& options)
@@ -97,23 +108,23 @@ class Reader {
     const h5::Child* node = nullptr;
     for (const auto& child : children) {
       if (child.name == "version" && child.object_type == H5O_TYPE_DATASET) {
-        document.version = read_scalar_string(root, "version", "/version");
+        document.version = read_scalar_string(child.object->get(), "/version");
       } else if (child.name == "node" && child.object_type == H5O_TYPE_GROUP) {
         node = &child;
       } else if (child.object_type == H5O_TYPE_GROUP) {
-        check_tree_safety(root, child, join("/", child.name));
+        check_tree_safety(child, join("/", child.name));
       } else if (child.object_type == H5O_TYPE_DATASET) {
-        inspect_dataset(root, child.name, join("/", child.name));
+        inspect_dataset(child.object->get(), join("/", child.name));
       }
     }
     if (!node) fail("not_nir", "the file has no /node group, so it holds no NIR graph", "/node");
     mark_visited(*node, "/node");
-    h5::Handle group = open_group(root, "node", "/node");
-    std::vector<h5::Child> node_children = list_safe_children(group.get(), "/node");
-    const std::string type = read_type(group.get(), node_children, "/node");
+    const hid_t group = node->object->get();
+    std::vector<h5::Child> node_children = list_safe_children(group, "/node");
+    const std::string type = read_type(node_children, "/node");
     if (type != "NIRGraph")
       fail("not_nir", "the top-level /node must have type \"NIRGraph\", not \"" + type + "\"", "/node/type");
-    document.graph = read_graph(group.get(), node_children, "/node", 1);
+    document.graph = read_graph(node_children, "/node", 1);
     return document;
   }
 
@@ -125,7 +136,9 @@ class Reader {
 
   // ---- safety -------------------------------------------------------------
 
-  std::vector<h5::Child> list_safe_children(hid_t group, const std::string& path) {
+  // Lists a group's links, refusing any that is not a hard link, and opens each
+  // child unless `open` is false (large "nodes" groups are opened one at a time).
+  std::vector<h5::Child> list_safe_children(hid_t group, const std::string& path, bool open = true) {
     std::vector<h5::Child> children;
     if (!h5::list_children(group, children))
       fail("not_hdf5", "cannot list the group: " + h5::take_error_message(), path);
@@ -141,7 +154,13 @@ class Reader {
           fail("unsafe_file", "user-defined links are not allowed in a NIR file", child_path);
       }
     }
+    if (open)
+      for (auto& child : children) open_or_fail(group, child, join(path, child.name));
     return children;
+  }
+
+  static void open_or_fail(hid_t loc, h5::Child& child, const std::string& path) {
+    if (!h5::open_child(loc, child)) fail("not_hdf5", "cannot open the object: " + h5::take_error_message(), path);
   }
 
   void mark_visited(const h5::Child& group, const std::string& path) {
@@ -150,28 +169,15 @@ class Reader {
   }
 
   // Walks a group the graph does not use: links and dataset storage are still checked.
-  void check_tree_safety(hid_t parent, const h5::Child& child, const std::string& path) {
+  void check_tree_safety(const h5::Child& child, const std::string& path) {
     mark_visited(child, path);
-    h5::Handle group = open_group(parent, child.name, path);
-    for (const auto& grandchild : list_safe_children(group.get(), path)) {
+    for (const auto& grandchild : list_safe_children(child.object->get(), path)) {
       const std::string grandchild_path = join(path, grandchild.name);
       if (grandchild.object_type == H5O_TYPE_GROUP)
-        check_tree_safety(group.get(), grandchild, grandchild_path);
+        check_tree_safety(grandchild, grandchild_path);
       else if (grandchild.object_type == H5O_TYPE_DATASET)
-        inspect_dataset(group.get(), grandchild.name, grandchild_path);
+        inspect_dataset(grandchild.object->get(), grandchild_path);
     }
-  }
-
-  h5::Handle open_group(hid_t parent, const std::string& name, const std::string& path) {
-    h5::Handle group = h5::group(H5Gopen2(parent, name.c_str(), H5P_DEFAULT));
-    if (!group) fail("not_hdf5", "cannot open the group: " + h5::take_error_message(), path);
-    return group;
-  }
-
-  h5::Handle open_dataset(hid_t parent, const std::string& name, const std::string& path) {
-    h5::Handle dataset = h5::dataset(H5Dopen2(parent, name.c_str(), H5P_DEFAULT));
-    if (!dataset) fail("not_hdf5", "cannot open the dataset: " + h5::take_error_message(), path);
-    return dataset;
   }
 
   // Type, shape and declared size of a dataset, refusing unsafe storage and sizes
@@ -219,11 +225,6 @@ class Reader {
     return info;
   }
 
-  DatasetInfo inspect_dataset(hid_t parent, const std::string& name, const std::string& path) {
-    h5::Handle dataset = open_dataset(parent, name, path);
-    return inspect_dataset(dataset.get(), path);
-  }
-
   // ---- data ---------------------------------------------------------------
 
   std::vector<std::string> read_strings(hid_t dataset, const DatasetInfo& info, const std::string& path) {
@@ -237,7 +238,7 @@ class Reader {
     if (H5Tis_variable_str(file_type.get()) > 0) {
       H5Tset_size(memtype.get(), H5T_VARIABLE);
       std::vector<char*> pointers(count, nullptr);
-      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0)
+      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, small_transfer_buffer().get(), pointers.data()) < 0)
         fail("not_hdf5", "cannot read the strings: " + h5::take_error_message(), path);
       for (char* p : pointers) values.emplace_back(p ? p : "");
       h5::Handle space = h5::dataspace(H5Dget_space(dataset));
@@ -247,7 +248,7 @@ class Reader {
       H5Tset_size(memtype.get(), width);
       H5Tset_strpad(memtype.get(), H5T_STR_NULLPAD);
       std::vector<char> buffer(count * width);
-      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0)
+      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, small_transfer_buffer().get(), buffer.data()) < 0)
         fail("not_hdf5", "cannot read the strings: " + h5::take_error_message(), path);
       const bool space_padded = H5Tget_strpad(file_type.get()) == H5T_STR_SPACEPAD;
       for (std::size_t i = 0; i < count; ++i) {
@@ -264,7 +265,7 @@ class Reader {
                                              const std::string& path) {
     std::vector<std::byte> bytes(count * dtype_size(dtype));
     if (count == 0) return bytes;
-    if (H5Dread(dataset, memory_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+    if (H5Dread(dataset, memory_type(dtype), H5S_ALL, H5S_ALL, small_transfer_buffer().get(), bytes.data()) < 0)
       fail("not_hdf5", "cannot read the dataset's data: " + h5::take_error_message(), path);
     return bytes;
   }
@@ -282,47 +283,44 @@ class Reader {
 
   // Reads a dataset into a tensor: strings and structural datasets now, numeric
   // parameter data lazily. Returns nullopt for a type Synfire does not model.
-  std::optional<Tensor> read_tensor(hid_t parent, const h5::Child& child, const std::string& path,
-                                    bool eager) {
-    h5::Handle dataset = open_dataset(parent, child.name, path);
-    DatasetInfo info = inspect_dataset(dataset.get(), path);
+  std::optional<Tensor> read_tensor(const h5::Child& child, const std::string& path, bool eager) {
+    const hid_t dataset = child.object->get();
+    DatasetInfo info = inspect_dataset(dataset, path);
     if (!info.dtype) return std::nullopt;
     if (*info.dtype == DType::string)
-      return Tensor::text(info.shape, read_strings(dataset.get(), info, path));
+      return Tensor::text(info.shape, read_strings(dataset, info, path));
     if (eager) {
       const std::uint64_t count = element_count(info.shape);
-      return Tensor::numeric(*info.dtype, info.shape, read_numeric(dataset.get(), *info.dtype, count, path));
+      return Tensor::numeric(*info.dtype, info.shape, read_numeric(dataset, *info.dtype, count, path));
     }
     return lazy_tensor(*info.dtype, info.shape, child.address, path);
   }
 
-  std::string read_scalar_string(hid_t parent, const std::string& name, const std::string& path) {
-    h5::Handle dataset = open_dataset(parent, name, path);
-    DatasetInfo info = inspect_dataset(dataset.get(), path);
+  std::string read_scalar_string(hid_t dataset, const std::string& path) {
+    DatasetInfo info = inspect_dataset(dataset, path);
     if (info.dtype != DType::string || element_count(info.shape) != 1)
       fail("not_nir", "expected a single string", path);
-    return read_strings(dataset.get(), info, path).front();
+    return read_strings(dataset, info, path).front();
   }
 
-  std::string read_type(hid_t group, const std::vector<h5::Child>& children, const std::string& path) {
+  std::string read_type(const std::vector<h5::Child>& children, const std::string& path) {
     auto it = std::find_if(children.begin(), children.end(), [](const h5::Child& c) {
       return c.name == "type" && c.object_type == H5O_TYPE_DATASET;
     });
     if (it == children.end())
       fail("not_nir", "the node group has no 'type' dataset naming its primitive", join(path, "type"));
-    return read_scalar_string(group, "type", join(path, "type"));
+    return read_scalar_string(it->object->get(), join(path, "type"));
   }
 
-  Metadata read_metadata(hid_t parent, const h5::Child& child, const std::string& path) {
+  Metadata read_metadata(const h5::Child& child, const std::string& path) {
     mark_visited(child, path);
-    h5::Handle group = open_group(parent, child.name, path);
     Metadata metadata;
-    for (const auto& entry : list_safe_children(group.get(), path)) {
+    for (const auto& entry : list_safe_children(child.object->get(), path)) {
       const std::string entry_path = join(path, entry.name);
       if (entry.object_type == H5O_TYPE_GROUP) {
-        metadata.entries.push_back({entry.name, std::nullopt, read_metadata(group.get(), entry, entry_path)});
+        metadata.entries.push_back({entry.name, std::nullopt, read_metadata(entry, entry_path)});
       } else if (entry.object_type == H5O_TYPE_DATASET) {
-        if (auto tensor = read_tensor(group.get(), entry, entry_path, /*eager=*/false))
+        if (auto tensor = read_tensor(entry, entry_path, /*eager=*/false))
           metadata.entries.push_back({entry.name, std::move(*tensor), {}});
       }
     }
@@ -331,7 +329,7 @@ class Reader {
 
   // ---- graph --------------------------------------------------------------
 
-  Graph read_graph(hid_t group, const std::vector<h5::Child>& children, const std::string& path, int depth) {
+  Graph read_graph(const std::vector<h5::Child>& children, const std::string& path, int depth) {
     Graph graph;
     graph.path = path;
     const h5::Child* nodes = nullptr;
@@ -343,46 +341,47 @@ class Reader {
       } else if (child.name == "edges" && child.object_type == H5O_TYPE_DATASET) {
         edges = &child;
       } else if (child.name == "metadata" && child.object_type == H5O_TYPE_GROUP) {
-        graph.metadata = read_metadata(group, child, child_path);
+        graph.metadata = read_metadata(child, child_path);
       } else if (child.object_type == H5O_TYPE_GROUP) {
-        check_tree_safety(group, child, child_path);
+        check_tree_safety(child, child_path);
       } else if (child.object_type == H5O_TYPE_DATASET && child.name != "type") {
-        inspect_dataset(group, child.name, child_path);
+        inspect_dataset(child.object->get(), child_path);
       }
     }
     if (!nodes) fail("not_nir", "the graph has no 'nodes' group", join(path, "nodes"));
-    if (edges) graph.edges = read_edges(group, *edges, join(path, "edges"));
+    if (edges) graph.edges = read_edges(*edges, join(path, "edges"));
 
     const std::string nodes_path = join(path, "nodes");
     mark_visited(*nodes, nodes_path);
-    h5::Handle nodes_group = open_group(group, "nodes", nodes_path);
-    for (const auto& child : list_safe_children(nodes_group.get(), nodes_path)) {
+    const hid_t nodes_group = nodes->object->get();
+    for (auto& child : list_safe_children(nodes_group, nodes_path, /*open=*/false)) {
       const std::string node_path = join(nodes_path, child.name);
+      open_or_fail(nodes_group, child, node_path);
       if (child.object_type != H5O_TYPE_GROUP)
         fail("not_nir", "every entry of 'nodes' must be a node group", node_path);
-      graph.nodes.push_back(read_node(nodes_group.get(), child, node_path, depth));
+      graph.nodes.push_back(read_node(child, node_path, depth));
+      child.object.reset();  // close each node group once read
     }
     return graph;
   }
 
-  std::vector<Edge> read_edges(hid_t group, const h5::Child& child, const std::string& path) {
-    h5::Handle dataset = open_dataset(group, child.name, path);
-    DatasetInfo info = inspect_dataset(dataset.get(), path);
+  std::vector<Edge> read_edges(const h5::Child& child, const std::string& path) {
+    const hid_t dataset = child.object->get();
+    DatasetInfo info = inspect_dataset(dataset, path);
     if (element_count(info.shape) == 0) return {};
     if (info.dtype != DType::string || info.shape.size() != 2 || info.shape[1] != 2)
       fail("not_nir", "edges must be an (E, 2) dataset of strings, not " + shape_to_string(info.shape), path);
-    std::vector<std::string> values = read_strings(dataset.get(), info, path);
+    std::vector<std::string> values = read_strings(dataset, info, path);
     std::vector<Edge> edges(info.shape[0]);
     for (std::size_t i = 0; i < edges.size(); ++i)
       edges[i] = {std::move(values[2 * i]), std::move(values[2 * i + 1])};
     return edges;
   }
 
-  Node read_node(hid_t nodes_group, const h5::Child& child, const std::string& path, int depth) {
+  Node read_node(const h5::Child& child, const std::string& path, int depth) {
     mark_visited(child, path);
-    h5::Handle group = open_group(nodes_group, child.name, path);
-    std::vector<h5::Child> children = list_safe_children(group.get(), path);
-    const std::string type = read_type(group.get(), children, path);
+    std::vector<h5::Child> children = list_safe_children(child.object->get(), path);
+    const std::string type = read_type(children, path);
     const auto primitive = primitive_from_name(type);
     if (!primitive)
       fail("unknown_primitive", "\"" + type + "\" is not a NIR primitive this registry knows", join(path, "type"));
@@ -394,21 +393,21 @@ class Reader {
     if (*primitive == Primitive::NIRGraph) {
       if (depth + 1 > options_.max_depth)
         fail("too_deep", "subgraphs are nested deeper than " + std::to_string(options_.max_depth) + " levels", path);
-      node.subgraph = std::make_unique<Graph>(read_graph(group.get(), children, path, depth + 1));
+      node.subgraph = std::make_unique<Graph>(read_graph(children, path, depth + 1));
       return node;
     }
     for (const auto& entry : children) {
       const std::string entry_path = join(path, entry.name);
       if (entry.name == "type") continue;
       if (entry.object_type == H5O_TYPE_GROUP) {
-        Metadata group_data = read_metadata(group.get(), entry, entry_path);
+        Metadata group_data = read_metadata(entry, entry_path);
         if (entry.name == "metadata")
           node.metadata = std::move(group_data);
         else
           node.extra_groups.entries.push_back({entry.name, std::nullopt, std::move(group_data)});
       } else if (entry.object_type == H5O_TYPE_DATASET) {
         const bool eager = is_structural_parameter(entry.name);
-        auto tensor = read_tensor(group.get(), entry, entry_path, eager && !is_counted_parameter(entry.name));
+        auto tensor = read_tensor(entry, entry_path, eager && !is_counted_parameter(entry.name));
         if (!tensor)
           fail("bad_parameter", "the dataset has an HDF5 type that is neither numeric nor a string", entry_path);
         node.params.emplace(entry.name, std::move(*tensor));
@@ -499,6 +498,13 @@ Document read_with(h5::Handle file, const ReadOptions& options) {
   return Reader(open_file, options).read();
 }
 
+// Access settings for reading: closing the file closes every object still open.
+h5::Handle read_access_plist() {
+  h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  return fapl;
+}
+
 }  // namespace
 
 Document read_file(const std::string& path, const ReadOptions& options) {
@@ -507,8 +513,7 @@ Document read_file(const std::string& path, const ReadOptions& options) {
   if (!std::filesystem::is_regular_file(path, error))
     fail(std::filesystem::exists(path, error) ? "not_hdf5" : "not_found",
          std::filesystem::exists(path, error) ? "not a regular file" : "no such file", path);
-  h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
-  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  h5::Handle fapl = read_access_plist();
   h5::Handle file = h5::file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
   if (!file) fail("not_hdf5", "not a readable HDF5 file (" + h5::take_error_message() + ")", path);
   return read_with(std::move(file), options);
@@ -517,8 +522,7 @@ Document read_file(const std::string& path, const ReadOptions& options) {
 Document read_memory(std::span<const std::byte> image, const ReadOptions& options) {
   h5::silence_errors();
   if (image.empty()) fail("not_hdf5", "the file is empty", "/");
-  h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
-  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  h5::Handle fapl = read_access_plist();
   H5Pset_fapl_core(fapl.get(), 64 * 1024, false);
   // HDF5 copies the image into its own buffer (no callbacks set), so the caller's
   // bytes need not outlive the document.
