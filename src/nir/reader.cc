@@ -238,11 +238,15 @@ class Reader {
     if (H5Tis_variable_str(file_type.get()) > 0) {
       H5Tset_size(memtype.get(), H5T_VARIABLE);
       std::vector<char*> pointers(count, nullptr);
-      if (H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, small_transfer_buffer().get(), pointers.data()) < 0)
-        fail("not_hdf5", "cannot read the strings: " + h5::take_error_message(), path);
-      for (char* p : pointers) values.emplace_back(p ? p : "");
+      const herr_t status =
+          H5Dread(dataset, memtype.get(), H5S_ALL, H5S_ALL, small_transfer_buffer().get(), pointers.data());
+      std::string error = status < 0 ? h5::take_error_message() : "";
+      if (status >= 0)
+        for (char* p : pointers) values.emplace_back(p ? p : "");
+      // A failed read may have filled some strings already: free them either way.
       h5::Handle space = h5::dataspace(H5Dget_space(dataset));
       H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, pointers.data());
+      if (status < 0) fail("not_hdf5", "cannot read the strings: " + error, path);
     } else {
       const std::size_t width = H5Tget_size(file_type.get());
       H5Tset_size(memtype.get(), width);
