@@ -20,9 +20,13 @@ run_target() {
   local seeds=()
   for dir in "$@"; do [ -d "$dir" ] && seeds+=("$dir"); done
   echo "== $target for ${seconds}s (seeds: ${seeds[*]:-none})"
-  "$build/bin/$target" "$corpus" "${seeds[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1048576 \
-    -timeout=10 -max_len=262144 -print_final_stats=1 -artifact_prefix="$artifacts/" 2>&1 |
-    grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' || true
+  # Fork mode keeps fuzzing past a hang or crash (each lands in $artifacts).
+  "$build/bin/$target" "$corpus" "${seeds[@]}" -fork=1 -ignore_timeouts=1 -ignore_crashes=1 -ignore_ooms=1 \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1048576 -timeout=10 -max_len=262144 \
+    -artifact_prefix="$artifacts/" > "$build/$target.log" 2>&1 || true
+  grep -E '^#[0-9]+: cov' "$build/$target.log" | tail -1
+  grep -E 'ERROR: (Address|Leak|Undefined)|SUMMARY:' "$build/$target.log" | sort | uniq -c | head -20
+  echo "artifacts: $(ls "$artifacts" | wc -l) in $artifacts"
 }
 
 [ -d "$fixtures" ] || echo "note: $fixtures not found; fuzzing from the generated seeds only"
