@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -34,6 +36,25 @@ inline std::vector<std::filesystem::path> fixture_files(const std::string& folde
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// Names of a fixture folder's cases: "NAME" for every "NAME.expected.json".
+inline std::vector<std::string> fixture_cases(const std::string& folder) {
+  const std::string suffix = ".expected.json";
+  std::vector<std::string> names;
+  for (const auto& path : fixture_files(folder, suffix)) {
+    const std::string name = path.filename().string();
+    names.push_back(name.substr(0, name.size() - suffix.size()));
+  }
+  return names;
+}
+
+// A GoogleTest parameter name made of a fixture name (letters, digits, '_').
+inline std::string case_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (auto& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
 }
 
 inline std::string read_text(const std::filesystem::path& path) {

@@ -10,16 +10,8 @@ namespace synfire::card {
 namespace {
 
 using nlohmann::json;
-using synfire::testing::fixture_files;
 
-std::vector<std::string> card_names() {
-  std::vector<std::string> names;
-  for (const auto& path : fixture_files("cards", ".expected.json")) {
-    std::string name = path.filename().string();
-    names.push_back(name.substr(0, name.size() - std::string(".expected.json").size()));
-  }
-  return names;
-}
+std::vector<std::string> card_names() { return synfire::testing::fixture_cases("cards"); }
 
 class CardFixture : public ::testing::TestWithParam<std::string> {};
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CardFixture);
@@ -52,14 +44,7 @@ TEST_P(CardFixture, GivesTheExpectedErrors) {
     }
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (auto& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, CardFixture, ::testing::ValuesIn(card_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, CardFixture, ::testing::ValuesIn(card_names()), synfire::testing::case_test_name);
 
 }  // namespace
 }  // namespace synfire::card

@@ -14,17 +14,9 @@ namespace synfire::nir {
 namespace {
 
 using nlohmann::json;
-using synfire::testing::fixture_files;
 using synfire::testing::fixtures_dir;
 
-std::vector<std::string> fixture_names() {
-  std::vector<std::string> names;
-  for (const auto& path : fixture_files("nir", ".expected.json")) {
-    std::string name = path.filename().string();
-    names.push_back(name.substr(0, name.size() - std::string(".expected.json").size()));
-  }
-  return names;
-}
+std::vector<std::string> fixture_names() { return synfire::testing::fixture_cases("nir"); }
 
 std::string nir_path(const std::string& name) { return (fixtures_dir() / "nir" / (name + ".nir")).string(); }
 json expected_for(const std::string& name) {
@@ -99,15 +91,8 @@ TEST_P(ReadableNirFixture, SurvivesReadWriteRead) {
   EXPECT_EQ(without_legacy(codes(analyze(original).findings)), codes(analyze(copy).findings));
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (auto& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, NirFixture, ::testing::ValuesIn(fixture_names()), test_name);
-INSTANTIATE_TEST_SUITE_P(Fixtures, ReadableNirFixture, ::testing::ValuesIn(readable_fixture_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, NirFixture, ::testing::ValuesIn(fixture_names()), synfire::testing::case_test_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, ReadableNirFixture, ::testing::ValuesIn(readable_fixture_names()), synfire::testing::case_test_name);
 
 }  // namespace
 }  // namespace synfire::nir

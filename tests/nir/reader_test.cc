@@ -14,14 +14,16 @@ namespace {
 
 using synfire::testing::TempDir;
 
-std::string error_code_of(const std::function<void()>& action) {
+Error error_of(const std::function<void()>& action) {
   try {
     action();
   } catch (const Failure& failure) {
-    return failure.error().code;
+    return failure.error();
   }
-  return "no error";
+  return {"no error", "", ""};
 }
+
+std::string error_code_of(const std::function<void()>& action) { return error_of(action).code; }
 
 TEST(Reader, LeavesParameterDataUnreadUntilAsked) {
   TempDir dir;
@@ -63,13 +65,9 @@ TEST(Reader, AllowsADatasetOfExactlyTheLimitAndRefusesOneByteLess) {
 }
 
 TEST(Reader, NamesTheMissingFile) {
-  try {
-    read_file("/nonexistent/model.nir");
-    FAIL();
-  } catch (const Failure& failure) {
-    EXPECT_EQ(failure.error().code, "not_found");
-    EXPECT_EQ(failure.error().where, "/nonexistent/model.nir");
-  }
+  const Error error = error_of([] { read_file("/nonexistent/model.nir"); });
+  EXPECT_EQ(error.code, "not_found");
+  EXPECT_EQ(error.where, "/nonexistent/model.nir");
 }
 
 TEST(Reader, RefusesFilesThatAreNotHdf5) {
@@ -86,13 +84,9 @@ TEST(Reader, RefusesASoftLinkAndNamesIt) {
   testing::write_and_edit(samples::lif_chain(1, 2), dir.file("m.nir"), [](hid_t file) {
     H5Lcreate_soft("/node/nodes/lif0/tau", file, "/node/nodes/lif0/alias", H5P_DEFAULT, H5P_DEFAULT);
   });
-  try {
-    read_file(dir.file("m.nir"));
-    FAIL();
-  } catch (const Failure& failure) {
-    EXPECT_EQ(failure.error().code, "unsafe_file");
-    EXPECT_EQ(failure.error().where, "/node/nodes/lif0/alias");
-  }
+  const Error error = error_of([&] { read_file(dir.file("m.nir")); });
+  EXPECT_EQ(error.code, "unsafe_file");
+  EXPECT_EQ(error.where, "/node/nodes/lif0/alias");
 }
 
 TEST(Reader, RefusesAHardLinkCycleAndASharedGroup) {
@@ -137,13 +131,9 @@ TEST(Reader, NamesTheMissingParameter) {
   testing::write_and_edit(samples::lif_chain(1, 3), dir.file("m.nir"), [](hid_t file) {
     H5Ldelete(file, "/node/nodes/lif0/tau", H5P_DEFAULT);
   });
-  try {
-    read_file(dir.file("m.nir"));
-    FAIL();
-  } catch (const Failure& failure) {
-    EXPECT_EQ(failure.error().code, "missing_parameter");
-    EXPECT_EQ(failure.error().where, "/node/nodes/lif0/tau");
-  }
+  const Error error = error_of([&] { read_file(dir.file("m.nir")); });
+  EXPECT_EQ(error.code, "missing_parameter");
+  EXPECT_EQ(error.where, "/node/nodes/lif0/tau");
 }
 
 }  // namespace
