@@ -74,6 +74,8 @@ class Parser {
   std::string out_;
   std::string error_;
   std::vector<std::string> deprecated_;
+  int depth_ = 0;
+  static constexpr int kMaxNesting = 32;  // bounds the recursion on hostile input
 
   static LicenseCheck invalid(std::string message) {
     LicenseCheck check;
@@ -115,11 +117,13 @@ class Parser {
     const std::string* token = peek();
     if (!token) return fail("the expression ends where a license id was expected");
     if (*token == "(") {
+      if (++depth_ > kMaxNesting) return fail("parentheses are nested more than 32 levels deep");
       ++pos_;
       emit("(");
       if (!expression()) return false;
       if (!peek() || *peek() != ")") return fail("unbalanced parentheses: a '(' is never closed");
       ++pos_;
+      --depth_;
       emit(")");
       return true;
     }

@@ -71,3 +71,25 @@ TEST(Card, RefusesNanAndTrailingGarbage) {
 
 }  // namespace
 }  // namespace synfire::card
+
+namespace synfire::card {
+namespace {
+
+// Regression: a license of thousands of '(' overflowed the stack of the recursive
+// expression parser (found by fuzz/card_fuzz).
+TEST(LicenseRegression, DeeplyNestedParenthesesAreRefusedNotRecursedInto) {
+  const std::string deep = std::string(100'000, '(') + "MIT" + std::string(100'000, ')');
+  EXPECT_FALSE(check_license(deep).valid);
+  EXPECT_TRUE(check_license(std::string(32, '(') + "MIT" + std::string(32, ')')).valid);
+  EXPECT_FALSE(validate(R"({"license": ")" + deep + "\"}").valid);
+}
+
+TEST(CardRegression, DeeplyNestedJsonIsRefusedCleanly) {
+  const std::string deep = std::string(400'000, '[') + std::string(400'000, ']');
+  const Result result = validate(deep);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].code, "not_object");
+}
+
+}  // namespace
+}  // namespace synfire::card
