@@ -29,6 +29,15 @@ std::size_t code_points(const std::string& s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// A value quoted in a message, cut short so that messages stay one readable line.
+std::string quoted(const std::string& value) {
+  constexpr std::size_t kMax = 80;
+  if (value.size() <= kMax) return "'" + value + "'";
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  return "'" + value.substr(0, cut) + "...'";
+}
+
 std::string escape_pointer_token(const std::string& token) {
   std::string out;
   for (char c : token) {
@@ -210,7 +219,7 @@ class Validator {
       if (item.is_null() || !expect(item, json::value_t::string, pointer, "a string")) continue;
       if (!is_tag(item.get<std::string>()))
         error(pointer, "invalid_tag",
-              "a tag is 1-50 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit");
+              quoted(item.get<std::string>()) + " is not a tag: 1-50 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit");
     }
   }
 
@@ -227,11 +236,13 @@ class Validator {
         error(pointer + "/name", "required", "an author needs a name");
       if (const json* email = field(item, "email"))
         if (expect(*email, json::value_t::string, pointer + "/email", "a string") && !is_email(email->get<std::string>()))
-          error(pointer + "/email", "invalid_email", "an email address has one '@' with text on both sides");
+          error(pointer + "/email", "invalid_email",
+                quoted(email->get<std::string>()) + " is not an email address: it needs one '@' with text on both sides");
       optional_string(item, "affiliation", pointer + "/affiliation");
       if (const json* url = field(item, "url"))
         if (expect(*url, json::value_t::string, pointer + "/url", "a string") && !is_url(url->get<std::string>()))
-          error(pointer + "/url", "invalid_url", "a URL starts with http:// or https:// and a host");
+          error(pointer + "/url", "invalid_url",
+                quoted(url->get<std::string>()) + " is not a URL: it must start with http:// or https:// and a host");
     }
   }
 
@@ -245,7 +256,8 @@ class Validator {
       else if (length > kMaxLinkKeyLength) error(pointer, "too_long", "a link name has at most 64 characters");
       if (value.is_null() || !expect(value, json::value_t::string, pointer, "a URL string")) continue;
       if (!is_url(value.get<std::string>()))
-        error(pointer, "invalid_url", "a URL starts with http:// or https:// and a host, without spaces");
+        error(pointer, "invalid_url",
+              quoted(value.get<std::string>()) + " is not a URL: it must start with http:// or https:// and a host, without spaces");
     }
   }
 

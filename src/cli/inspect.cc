@@ -47,17 +47,20 @@ std::string describe_params(const nir::Node& node) {
 }
 
 void print_tree(std::ostream& out, const nir::Graph& graph, int indent) {
-  std::size_t width = 0;
-  for (const auto& node : graph.nodes) width = std::max(width, node.name.size());
+  std::size_t width = 0, type_width = 0;
   for (const auto& node : graph.nodes) {
-    out << std::string(indent, ' ') << node.name << std::string(width - node.name.size() + 2, ' ')
-        << nir::name_of(node.primitive);
-    if (!node.subgraph) out << "  " << describe_params(node);
+    width = std::max(width, node.name.size());
+    type_width = std::max(type_width, nir::name_of(node.primitive).size());
+  }
+  for (const auto& node : graph.nodes) {
+    const std::string_view type = nir::name_of(node.primitive);
+    out << std::string(indent, ' ') << node.name << std::string(width - node.name.size() + 2, ' ') << type;
+    if (!node.subgraph) out << std::string(type_width - type.size() + 2, ' ') << describe_params(node);
     out << "\n";
     if (node.subgraph) print_tree(out, *node.subgraph, indent + 4);
   }
   for (const auto& edge : graph.edges)
-    out << std::string(indent, ' ') << "  " << edge.source << " -> " << edge.target << "\n";
+    out << std::string(indent, ' ') << "edge " << edge.source << " -> " << edge.target << "\n";
 }
 
 void print_human(std::ostream& out, const std::string& path, const nir::Document& document,
