@@ -6,7 +6,12 @@ namespace synfire::nir::h5 {
 
 void silence_errors() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // HDF5 keeps freed blocks on free lists without bound by default; reading a
+    // graph of many nodes would then hold hundreds of MiB it no longer uses.
+    H5set_free_list_limits(1 << 20, 256 << 10, 1 << 20, 256 << 10, 1 << 20, 256 << 10);
+  });
 }
 
 std::string take_error_message() {

@@ -502,10 +502,22 @@ Document read_with(h5::Handle file, const ReadOptions& options) {
   return Reader(open_file, options).read();
 }
 
-// Access settings for reading: closing the file closes every object still open.
+// Access settings for reading: closing the file closes every object still open, and
+// the metadata cache is kept small. HDF5 sizes its cache by the on-disk size of the
+// object headers, but keeps each header's decoded messages alongside (a dataset's
+// layout alone is about 2 KiB): with the default 32 MiB cache, reading a graph of
+// 20,000 nodes held over 400 MiB.
 h5::Handle read_access_plist() {
   h5::Handle fapl = h5::plist(H5Pcreate(H5P_FILE_ACCESS));
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  H5AC_cache_config_t cache{};
+  cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  H5Pget_mdc_config(fapl.get(), &cache);
+  cache.set_initial_size = true;
+  cache.initial_size = 512 << 10;
+  cache.min_size = 512 << 10;
+  cache.max_size = 1 << 20;
+  H5Pset_mdc_config(fapl.get(), &cache);
   return fapl;
 }
 
