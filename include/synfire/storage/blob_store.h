@@ -1,0 +1,91 @@
+#pragma once
+// Content-addressed blob storage: every file Synfire keeps is stored once, under the
+// SHA-256 of its bytes. The registry talks to blobs only through BlobStore; drivers
+// (filesystem, S3) are leaves. Every key is made by blob_key():
+//
+//   sha256/ab/cd/abcd0123...   the blob whose SHA-256 is abcd0123... (64 hex digits)
+//
+// Thread-safety: a BlobStore may be used from several threads at once; a single
+// BlobWriter or BlobReader by one thread at a time.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "synfire/crypto/sha256.h"
+
+namespace synfire::storage {
+
+inline constexpr std::uint64_t kMaxBlobBytes = 2147483648ULL;  // 2 GiB
+
+std::string blob_key(const crypto::Digest& digest);
+
+// One write in progress. Destroying it without commit() discards the bytes.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  // Appends bytes. Throws synfire::Failure("io_error") when storage fails.
+  virtual void append(std::span<const std::byte> bytes) = 0;
+  virtual std::uint64_t size() const = 0;
+  // Makes the bytes durable and visible as `digest` (the caller has checked that they
+  // hash to it: see BlobIngest). When the blob exists already, this copy is dropped.
+  virtual void commit(const crypto::Digest& digest) = 0;
+};
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Reads up to buffer.size() bytes; returns 0 at the end. Throws on storage errors.
+  virtual std::size_t read(std::span<std::byte> buffer) = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // The blob's size, or nullopt when it is absent.
+  virtual std::optional<std::uint64_t> size(const crypto::Digest& digest) = 0;
+  virtual std::unique_ptr<BlobWriter> begin_write() = 0;
+  // Reads from `offset`; nullptr when the blob is absent.
+  virtual std::unique_ptr<BlobReader> open(const crypto::Digest& digest, std::uint64_t offset = 0) = 0;
+  // Returns false when there was nothing to remove.
+  virtual bool remove(const crypto::Digest& digest) = 0;
+  virtual std::vector<crypto::Digest> list() = 0;
+  // Writes interrupted by a crash leave temporary data: removes what is older than `age`.
+  virtual std::size_t purge_incomplete(std::chrono::seconds age) = 0;
+};
+
+// Blobs under ROOT/blobs/<blob_key>, writes in progress under ROOT/tmp/ (written,
+// fsynced, renamed into place). Creates the folders when missing.
+std::unique_ptr<BlobStore> open_filesystem_blob_store(const std::filesystem::path& root);
+
+// Stores a stream of bytes as a blob, computing its SHA-256 on the way, and refusing
+// it (nothing kept) when it passes `max_bytes` (or the expected size), or when its
+// digest or size is not the one expected.
+class BlobIngest {
+ public:
+  BlobIngest(BlobStore& store, std::optional<crypto::Digest> expected_digest,
+             std::optional<std::uint64_t> expected_size = std::nullopt,
+             std::uint64_t max_bytes = kMaxBlobBytes);
+
+  // Throws synfire::Failure "too_large" (over max_bytes) or "size_mismatch" (over
+  // the expected size) as soon as the stream passes it.
+  void append(std::span<const std::byte> bytes);
+  std::uint64_t size() const { return writer_->size(); }
+  // Verifies and commits; throws "digest_mismatch" / "size_mismatch".
+  crypto::Digest finish();
+
+ private:
+  std::unique_ptr<BlobWriter> writer_;
+  crypto::Sha256 hasher_;
+  std::optional<crypto::Digest> expected_digest_;
+  std::optional<std::uint64_t> expected_size_;
+  std::uint64_t max_bytes_;
+};
+
+}  // namespace synfire::storage

@@ -1,0 +1,207 @@
+// The filesystem blob driver:
+//
+//   ROOT/
+//     blobs/sha256/ab/cd/abcd...   finished blobs (read-only once renamed into place)
+//     tmp/write-<random>           writes in progress: written, fsynced, renamed
+//
+// A blob appears atomically (rename) and only after its bytes are on disk (fsync of
+// the file, then of its folder), so a crash leaves either the whole blob or a temp file
+// that purge_incomplete() removes.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <utility>
+
+#include "synfire/error.h"
+#include "synfire/storage/blob_store.h"
+
+namespace synfire::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void io_failure(const std::string& what, const fs::path& path) {
+  throw Failure("io_error", what + ": " + std::strerror(errno), path.string());
+}
+
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    reset();
+    fd_ = std::exchange(other.fd_, -1);
+    return *this;
+  }
+  ~UniqueFd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+void fsync_directory(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) io_failure("cannot sync the folder", dir);
+}
+
+std::string random_name() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = "write-";
+  for (int i = 0; i < 24; ++i) name += kHex[rng() & 0xF];
+  return name;
+}
+
+class FileBlobWriter final : public BlobWriter {
+ public:
+  FileBlobWriter(fs::path temp, fs::path blobs_root) : temp_(std::move(temp)), blobs_root_(std::move(blobs_root)) {
+    fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd_.get() < 0) io_failure("cannot create a temporary file", temp_);
+  }
+  ~FileBlobWriter() override {
+    if (!committed_) {
+      fd_.reset();
+      std::error_code ignored;
+      fs::remove(temp_, ignored);
+    }
+  }
+
+  void append(std::span<const std::byte> bytes) override {
+    const std::byte* data = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+      const ssize_t written = ::write(fd_.get(), data, left);
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        io_failure("cannot write the blob", temp_);
+      }
+      data += written;
+      left -= static_cast<std::size_t>(written);
+    }
+    size_ += bytes.size();
+  }
+
+  std::uint64_t size() const override { return size_; }
+
+  void commit(const crypto::Digest& digest) override {
+    if (::fsync(fd_.get()) != 0) io_failure("cannot sync the blob", temp_);
+    fd_.reset();
+    const fs::path target = blobs_root_ / blob_key(digest);
+    std::error_code error;
+    fs::create_directories(target.parent_path(), error);
+    if (error) throw Failure("io_error", "cannot create the blob folder: " + error.message(), target.parent_path());
+    if (fs::exists(target, error)) {  // stored already: content addressing makes the copies equal
+      fs::remove(temp_, error);
+      committed_ = true;
+      return;
+    }
+    if (::rename(temp_.c_str(), target.c_str()) != 0) io_failure("cannot move the blob into place", target);
+    committed_ = true;
+    fsync_directory(target.parent_path());
+  }
+
+ private:
+  fs::path temp_;
+  fs::path blobs_root_;
+  UniqueFd fd_;
+  std::uint64_t size_ = 0;
+  bool committed_ = false;
+};
+
+class FileBlobReader final : public BlobReader {
+ public:
+  explicit FileBlobReader(UniqueFd fd) : fd_(std::move(fd)) {}
+  std::size_t read(std::span<std::byte> buffer) override {
+    while (true) {
+      const ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) throw Failure("io_error", std::string("cannot read the blob: ") + std::strerror(errno));
+    }
+  }
+
+ private:
+  UniqueFd fd_;
+};
+
+class FilesystemBlobStore final : public BlobStore {
+ public:
+  explicit FilesystemBlobStore(const fs::path& root) : blobs_(root / "blobs"), tmp_(root / "tmp") {
+    std::error_code error;
+    fs::create_directories(blobs_ / "sha256", error);
+    fs::create_directories(tmp_, error);
+    if (error) throw Failure("io_error", "cannot create the blob folders: " + error.message(), root.string());
+  }
+
+  std::optional<std::uint64_t> size(const crypto::Digest& digest) override {
+    struct stat info {};
+    if (::stat(path_of(digest).c_str(), &info) != 0) return std::nullopt;
+    return static_cast<std::uint64_t>(info.st_size);
+  }
+
+  std::unique_ptr<BlobWriter> begin_write() override {
+    return std::make_unique<FileBlobWriter>(tmp_ / random_name(), blobs_);
+  }
+
+  std::unique_ptr<BlobReader> open(const crypto::Digest& digest, std::uint64_t offset) override {
+    UniqueFd fd(::open(path_of(digest).c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+      if (errno == ENOENT) return nullptr;
+      io_failure("cannot open the blob", path_of(digest));
+    }
+    if (offset > 0 && ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0)
+      io_failure("cannot seek in the blob", path_of(digest));
+    return std::make_unique<FileBlobReader>(std::move(fd));
+  }
+
+  bool remove(const crypto::Digest& digest) override {
+    std::error_code error;
+    return fs::remove(path_of(digest), error);
+  }
+
+  std::vector<crypto::Digest> list() override {
+    std::vector<crypto::Digest> digests;
+    std::error_code error;
+    for (auto it = fs::recursive_directory_iterator(blobs_ / "sha256", error); it != fs::recursive_directory_iterator();
+         it.increment(error)) {
+      if (error) break;
+      const std::string name = it->path().filename().string();
+      if (it->is_regular_file() && crypto::Digest::is_hex(name)) digests.push_back({name});
+    }
+    return digests;
+  }
+
+  std::size_t purge_incomplete(std::chrono::seconds age) override {
+    std::size_t removed = 0;
+    std::error_code error;
+    const auto cutoff = fs::file_time_type::clock::now() - age;
+    for (const auto& entry : fs::directory_iterator(tmp_, error)) {
+      if (entry.last_write_time(error) <= cutoff && fs::remove(entry.path(), error)) ++removed;
+    }
+    return removed;
+  }
+
+ private:
+  fs::path blobs_;
+  fs::path tmp_;
+
+  fs::path path_of(const crypto::Digest& digest) const { return blobs_ / blob_key(digest); }
+};
+
+}  // namespace
+
+std::unique_ptr<BlobStore> open_filesystem_blob_store(const std::filesystem::path& root) {
+  return std::make_unique<FilesystemBlobStore>(root);
+}
+
+}  // namespace synfire::storage
