@@ -1,0 +1,401 @@
+// The SQLite metadata driver: one connection in WAL mode, guarded by a mutex (a
+// transaction spans several statements). Migrations are numbered and run on open.
+
+#include <mutex>
+
+#include "sqlite.h"
+#include "synfire/error.h"
+#include "synfire/storage/metadata_store.h"
+
+namespace synfire::storage {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// Append only: a released migration is never edited.
+constexpr const char* kMigrations[] = {
+    // 1: accounts, organizations, repositories, releases
+    R"sql(
+CREATE TABLE namespaces (
+  name TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('user', 'org')));
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE REFERENCES namespaces(name),
+  password_hash TEXT NOT NULL,
+  admin INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL);
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX tokens_by_user ON tokens (user_id);
+CREATE TABLE orgs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE REFERENCES namespaces(name),
+  created_at INTEGER NOT NULL);
+CREATE TABLE members (
+  org_id INTEGER NOT NULL REFERENCES orgs(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin', 'owner')),
+  PRIMARY KEY (org_id, user_id));
+CREATE TABLE repos (
+  id INTEGER PRIMARY KEY,
+  ns TEXT NOT NULL REFERENCES namespaces(name),
+  name TEXT NOT NULL,
+  private INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  downloads INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (ns, name));
+CREATE TABLE releases (
+  id INTEGER PRIMARY KEY,
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  version TEXT NOT NULL,
+  version_full TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  prerelease INTEGER NOT NULL,
+  card_json TEXT NOT NULL,
+  extract_json TEXT NOT NULL,
+  findings_json TEXT NOT NULL,
+  license TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  yanked INTEGER NOT NULL DEFAULT 0,
+  yank_reason TEXT NOT NULL DEFAULT '',
+  UNIQUE (repo_id, version));
+CREATE INDEX releases_in_order ON releases (repo_id, sort_key);
+CREATE TABLE release_files (
+  release_id INTEGER NOT NULL REFERENCES releases(id),
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (release_id, name));
+CREATE INDEX release_files_by_blob ON release_files (sha256);
+-- Releases are immutable: their files can be neither changed nor removed.
+CREATE TRIGGER release_files_cannot_change BEFORE UPDATE ON release_files
+  BEGIN SELECT RAISE(ABORT, 'release files are immutable'); END;
+CREATE TRIGGER release_files_cannot_go BEFORE DELETE ON release_files
+  BEGIN SELECT RAISE(ABORT, 'release files are immutable'); END;
+)sql",
+};
+
+User user_from(const Statement& s) {
+  return {s.integer(0), s.text(1), s.text(2), s.integer(3) != 0, s.integer(4)};
+}
+
+Token token_from(const Statement& s) {
+  return {s.integer(0), s.integer(1), s.text(2), s.text(3), *scope_from_name(s.text(4)),
+          s.integer(5), s.optional_integer(6), s.integer(7) != 0};
+}
+
+Repo repo_from(const Statement& s) {
+  return {s.integer(0), s.text(1), s.text(2), s.integer(3) != 0, s.text(4), s.integer(5), s.integer(6)};
+}
+
+constexpr const char* kReleaseColumns =
+    "id, repo_id, version, version_full, sort_key, prerelease, card_json, extract_json, findings_json, license, "
+    "created_by, created_at, yanked, yank_reason";
+
+Release release_from(const Statement& s) {
+  Release r;
+  r.id = s.integer(0);
+  r.repo_id = s.integer(1);
+  r.version = s.text(2);
+  r.version_full = s.text(3);
+  r.sort_key = s.text(4);
+  r.prerelease = s.integer(5) != 0;
+  r.card_json = s.text(6);
+  r.extract_json = s.text(7);
+  r.findings_json = s.text(8);
+  r.license = s.text(9);
+  r.created_by = s.text(10);
+  r.created_at = s.integer(11);
+  r.yanked = s.integer(12) != 0;
+  r.yank_reason = s.text(13);
+  return r;
+}
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  explicit SqliteMetadataStore(const std::string& path) : db_(path) {
+    db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    migrate();
+  }
+
+  std::optional<User> create_user(const std::string& name, const std::string& password_hash, bool admin,
+                                  std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    if (!claim_namespace(name, "user")) return std::nullopt;
+    Statement insert(db_, "INSERT INTO users (name, password_hash, admin, created_at) VALUES (?, ?, ?, ?)");
+    insert.bind(1, name).bind(2, password_hash).bind(3, std::int64_t{admin}).bind(4, now).run();
+    const User user{sqlite3_last_insert_rowid(db_.get()), name, password_hash, admin, now};
+    tx.commit();
+    return user;
+  }
+
+  std::optional<User> find_user(const std::string& name) override {
+    return one("SELECT id, name, password_hash, admin, created_at FROM users WHERE name = ?", user_from, name);
+  }
+
+  std::optional<User> find_user_by_id(std::int64_t id) override {
+    return one("SELECT id, name, password_hash, admin, created_at FROM users WHERE id = ?", user_from, id);
+  }
+
+  Token create_token(std::int64_t user_id, const std::string& name, const std::string& secret_sha256, Scope scope,
+                     std::optional<std::int64_t> expires_at, std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT INTO tokens (user_id, name, secret_sha256, scope, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, user_id).bind(2, name).bind(3, secret_sha256).bind(4, scope_name(scope)).bind(5, now).bind(6, expires_at);
+    s.run();
+    if (s.constraint_violated()) throw Failure("storage_error", "a token with this secret exists already");
+    return {sqlite3_last_insert_rowid(db_.get()), user_id, name, secret_sha256, scope, now, expires_at, false};
+  }
+
+  std::optional<Token> find_token(const std::string& secret_sha256) override {
+    return one("SELECT id, user_id, name, secret_sha256, scope, created_at, expires_at, revoked "
+               "FROM tokens WHERE secret_sha256 = ?",
+               token_from, secret_sha256);
+  }
+
+  std::vector<Token> list_tokens(std::int64_t user_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT id, user_id, name, secret_sha256, scope, created_at, expires_at, revoked "
+                     "FROM tokens WHERE user_id = ? ORDER BY id");
+    s.bind(1, user_id);
+    std::vector<Token> tokens;
+    while (s.step()) tokens.push_back(token_from(s));
+    return tokens;
+  }
+
+  bool revoke_token(std::int64_t user_id, std::int64_t token_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE tokens SET revoked = 1 WHERE id = ? AND user_id = ?");
+    s.bind(1, token_id).bind(2, user_id).run();
+    return sqlite3_changes(db_.get()) > 0;
+  }
+
+  std::optional<Org> create_org(const std::string& name, std::int64_t owner_user_id, std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    if (!claim_namespace(name, "org")) return std::nullopt;
+    Statement insert(db_, "INSERT INTO orgs (name, created_at) VALUES (?, ?)");
+    insert.bind(1, name).bind(2, now).run();
+    const Org org{sqlite3_last_insert_rowid(db_.get()), name, now};
+    Statement owner(db_, "INSERT INTO members (org_id, user_id, role) VALUES (?, ?, 'owner')");
+    owner.bind(1, org.id).bind(2, owner_user_id).run();
+    if (owner.constraint_violated()) throw Failure("storage_error", "the owner is not a user");
+    tx.commit();
+    return org;
+  }
+
+  std::optional<Org> find_org(const std::string& name) override {
+    return one("SELECT id, name, created_at FROM orgs WHERE name = ?",
+               [](const Statement& s) { return Org{s.integer(0), s.text(1), s.integer(2)}; }, name);
+  }
+
+  void set_member(std::int64_t org_id, std::int64_t user_id, Role role) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO members (org_id, user_id, role) VALUES (?, ?, ?) "
+                     "ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role");
+    s.bind(1, org_id).bind(2, user_id).bind(3, role_name(role)).run();
+    if (s.constraint_violated()) throw Failure("storage_error", "no such organization or user");
+  }
+
+  bool remove_member(std::int64_t org_id, std::int64_t user_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM members WHERE org_id = ? AND user_id = ?");
+    s.bind(1, org_id).bind(2, user_id).run();
+    return sqlite3_changes(db_.get()) > 0;
+  }
+
+  std::optional<Role> member_role(std::int64_t org_id, std::int64_t user_id) override {
+    return one("SELECT role FROM members WHERE org_id = ? AND user_id = ?",
+               [](const Statement& s) { return *role_from_name(s.text(0)); }, org_id, user_id);
+  }
+
+  std::vector<Member> list_members(std::int64_t org_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT users.name, members.role FROM members JOIN users ON users.id = members.user_id "
+                     "WHERE members.org_id = ? ORDER BY users.name");
+    s.bind(1, org_id);
+    std::vector<Member> members;
+    while (s.step()) members.push_back({s.text(0), *role_from_name(s.text(1))});
+    return members;
+  }
+
+  std::optional<Repo> create_repo(const std::string& ns, const std::string& name, bool is_private,
+                                  const std::string& description, std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO repos (ns, name, private, description, created_at) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, ns).bind(2, name).bind(3, std::int64_t{is_private}).bind(4, description).bind(5, now).run();
+    if (s.constraint_violated()) return std::nullopt;
+    return Repo{sqlite3_last_insert_rowid(db_.get()), ns, name, is_private, description, now, 0};
+  }
+
+  std::optional<Repo> find_repo(const std::string& ns, const std::string& name) override {
+    return one("SELECT id, ns, name, private, description, created_at, downloads FROM repos WHERE ns = ? AND name = ?",
+               repo_from, ns, name);
+  }
+
+  CreateResult create_release(Release& r) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    Statement insert(db_,
+                     "INSERT INTO releases (repo_id, version, version_full, sort_key, prerelease, card_json, "
+                     "extract_json, findings_json, license, created_by, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, r.repo_id).bind(2, r.version).bind(3, r.version_full).bind(4, r.sort_key)
+        .bind(5, std::int64_t{r.prerelease}).bind(6, r.card_json).bind(7, r.extract_json).bind(8, r.findings_json)
+        .bind(9, r.license).bind(10, r.created_by).bind(11, r.created_at).run();
+    if (insert.constraint_violated()) return CreateResult::exists;
+    r.id = sqlite3_last_insert_rowid(db_.get());
+    for (const auto& file : r.files) {
+      Statement f(db_, "INSERT INTO release_files (release_id, name, size, sha256) VALUES (?, ?, ?, ?)");
+      f.bind(1, r.id).bind(2, file.name).bind(3, static_cast<std::int64_t>(file.size)).bind(4, file.sha256).run();
+      if (f.constraint_violated()) throw Failure("storage_error", "a release lists the file '" + file.name + "' twice");
+    }
+    tx.commit();
+    return CreateResult::created;
+  }
+
+  std::optional<Release> find_release(std::int64_t repo_id, const std::string& version) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kReleaseColumns + " FROM releases WHERE repo_id = ? AND version = ?").c_str());
+    s.bind(1, repo_id).bind(2, version);
+    if (!s.step()) return std::nullopt;
+    Release release = release_from(s);
+    release.files = files_of(release.id);
+    return release;
+  }
+
+  std::vector<Release> list_releases(std::int64_t repo_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kReleaseColumns +
+                      " FROM releases WHERE repo_id = ? ORDER BY sort_key DESC").c_str());
+    s.bind(1, repo_id);
+    std::vector<Release> releases;
+    while (s.step()) releases.push_back(release_from(s));
+    for (auto& release : releases) release.files = files_of(release.id);
+    return releases;
+  }
+
+  bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE releases SET yanked = ?, yank_reason = ? WHERE repo_id = ? AND version = ?");
+    s.bind(1, std::int64_t{yanked}).bind(2, yanked ? reason : "").bind(3, repo_id).bind(4, version).run();
+    return sqlite3_changes(db_.get()) > 0;
+  }
+
+  void count_download(std::int64_t repo_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE repos SET downloads = downloads + 1 WHERE id = ?");
+    s.bind(1, repo_id).run();
+  }
+
+  std::vector<std::string> referenced_blobs() override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT DISTINCT sha256 FROM release_files ORDER BY sha256");
+    std::vector<std::string> blobs;
+    while (s.step()) blobs.push_back(s.text(0));
+    return blobs;
+  }
+
+ private:
+  Database db_;
+  std::mutex mutex_;  // guards db_: a transaction spans several statements
+
+  // The first row of a query, mapped by `from`; nullopt when there is none.
+  template <typename From, typename... Args>
+  auto one(const char* sql, From from, const Args&... args)
+      -> std::optional<decltype(from(std::declval<const Statement&>()))> {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, sql);
+    int index = 0;
+    (s.bind(++index, args), ...);
+    if (!s.step()) return std::nullopt;
+    return from(s);
+  }
+
+  bool claim_namespace(const std::string& name, const char* kind) {
+    Statement s(db_, "INSERT INTO namespaces (name, kind) VALUES (?, ?)");
+    s.bind(1, name).bind(2, kind).run();
+    return !s.constraint_violated();
+  }
+
+  std::vector<ReleaseFile> files_of(std::int64_t release_id) {
+    Statement s(db_, "SELECT name, size, sha256 FROM release_files WHERE release_id = ? ORDER BY name");
+    s.bind(1, release_id);
+    std::vector<ReleaseFile> files;
+    while (s.step()) files.push_back({s.text(0), static_cast<std::uint64_t>(s.integer(1)), s.text(2)});
+    return files;
+  }
+
+  void migrate() {
+    std::lock_guard lock(mutex_);
+    db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    Statement current(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    current.step();
+    const std::int64_t applied = current.integer(0);
+    const auto known = static_cast<std::int64_t>(std::size(kMigrations));
+    if (applied > known)
+      throw Failure("storage_error", "the database was written by a newer Synfire (schema version " +
+                                         std::to_string(applied) + ", this one knows " + std::to_string(known) + ")");
+    for (std::int64_t version = applied + 1; version <= known; ++version) {
+      Transaction tx(db_);
+      db_.exec(kMigrations[version - 1]);
+      Statement record(db_, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s', 'now'))");
+      record.bind(1, version).run();
+      tx.commit();
+    }
+  }
+};
+
+}  // namespace
+
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::read: return "read";
+    case Role::write: return "write";
+    case Role::admin: return "admin";
+    case Role::owner: return "owner";
+  }
+  return "read";
+}
+
+std::optional<Role> role_from_name(const std::string& name) {
+  for (Role role : {Role::read, Role::write, Role::admin, Role::owner})
+    if (name == role_name(role)) return role;
+  return std::nullopt;
+}
+
+const char* scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::read: return "read";
+    case Scope::write: return "write";
+    case Scope::admin: return "admin";
+  }
+  return "read";
+}
+
+std::optional<Scope> scope_from_name(const std::string& name) {
+  for (Scope scope : {Scope::read, Scope::write, Scope::admin})
+    if (name == scope_name(scope)) return scope;
+  return std::nullopt;
+}
+
+std::unique_ptr<MetadataStore> open_sqlite_metadata_store(const std::string& path) {
+  return std::make_unique<SqliteMetadataStore>(path);
+}
+
+}  // namespace synfire::storage
