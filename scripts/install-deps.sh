@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential g++ cmake ninja-build pkg-config ccache
-  libhdf5-dev hdf5-tools libssl-dev libsqlite3-dev
+  libhdf5-dev hdf5-tools libssl-dev libsqlite3-dev libsodium-dev
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   node-spdx-license-ids node-spdx-exceptions

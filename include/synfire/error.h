@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace synfire {
 
@@ -11,6 +12,7 @@ struct Error {
   std::string code;     // stable, machine-readable: "not_hdf5", "invalid_license" ...
   std::string message;  // one clear sentence for a person
   std::string where;    // the place at fault; empty when the whole input is at fault
+  std::vector<Error> details;  // every individual problem, when there are several
 };
 
 // Thrown by the libraries when an input cannot be used at all.
@@ -19,7 +21,7 @@ class Failure : public std::runtime_error {
   explicit Failure(Error error)
       : std::runtime_error(error.message), error_(std::move(error)) {}
   Failure(std::string code, std::string message, std::string where = {})
-      : Failure(Error{std::move(code), std::move(message), std::move(where)}) {}
+      : Failure(Error{std::move(code), std::move(message), std::move(where), {}}) {}
 
   const Error& error() const noexcept { return error_; }
 

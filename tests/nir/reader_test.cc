@@ -20,7 +20,7 @@ Error error_of(const std::function<void()>& action) {
   } catch (const Failure& failure) {
     return failure.error();
   }
-  return {"no error", "", ""};
+  return {"no error", "", "", {}};
 }
 
 std::string error_code_of(const std::function<void()>& action) { return error_of(action).code; }

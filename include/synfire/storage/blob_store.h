@@ -56,6 +56,9 @@ class BlobStore {
   // Returns false when there was nothing to remove.
   virtual bool remove(const crypto::Digest& digest) = 0;
   virtual std::vector<crypto::Digest> list() = 0;
+  // A local file holding the blob, for readers that need a path (the NIR reader);
+  // nullopt when the driver keeps blobs elsewhere (then copy it out with open()).
+  virtual std::optional<std::filesystem::path> local_path(const crypto::Digest& digest) = 0;
   // Writes interrupted by a crash leave temporary data: removes what is older than `age`.
   virtual std::size_t purge_incomplete(std::chrono::seconds age) = 0;
 };

@@ -181,6 +181,13 @@ class FilesystemBlobStore final : public BlobStore {
     return digests;
   }
 
+  std::optional<std::filesystem::path> local_path(const crypto::Digest& digest) override {
+    fs::path path = path_of(digest);
+    std::error_code error;
+    if (!fs::is_regular_file(path, error)) return std::nullopt;
+    return path;
+  }
+
   std::size_t purge_incomplete(std::chrono::seconds age) override {
     std::size_t removed = 0;
     std::error_code error;
