@@ -1,0 +1,350 @@
+#include "api.h"
+
+#include <functional>
+
+#include "synfire/error.h"
+#include "synfire/registry/errors.h"
+
+namespace synfire::server {
+namespace {
+
+using nlohmann::json;
+using Params = std::map<std::string, std::string>;
+
+[[noreturn]] void bad_request(const std::string& message, const std::string& where = {}) {
+  throw Failure("invalid_request", message, where);
+}
+
+json body_json(const ApiRequest& request) {
+  try {
+    json body = json::parse(request.body);
+    if (!body.is_object()) bad_request("the body must be a JSON object");
+    return body;
+  } catch (const json::exception& e) {
+    bad_request(std::string("the body is not valid JSON: ") + e.what());
+  }
+}
+
+std::string string_field(const json& body, const char* key, bool required = true) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) {
+    if (required) bad_request(std::string("'") + key + "' is required", std::string("/") + key);
+    return {};
+  }
+  if (!it->is_string()) bad_request(std::string("'") + key + "' must be a string", std::string("/") + key);
+  return it->get<std::string>();
+}
+
+json user_json(const storage::User& user) { return {{"name", user.name}, {"admin", user.admin}, {"created_at", user.created_at}}; }
+
+json token_json(const storage::Token& token) {
+  return {{"id", token.id}, {"name", token.name}, {"scope", storage::scope_name(token.scope)},
+          {"created_at", token.created_at}, {"expires_at", token.expires_at ? json(*token.expires_at) : json(nullptr)},
+          {"revoked", token.revoked}};
+}
+
+json repo_json(const storage::Repo& repo) {
+  return {{"namespace", repo.ns}, {"name", repo.name}, {"private", repo.is_private},
+          {"description", repo.description}, {"created_at", repo.created_at}, {"downloads", repo.downloads}};
+}
+
+json release_json(const storage::Release& r) {
+  json files = json::array();
+  for (const auto& f : r.files) files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
+  return {{"version", r.version}, {"version_full", r.version_full}, {"prerelease", r.prerelease},
+          {"card", json::parse(r.card_json.empty() ? "{}" : r.card_json)},
+          {"extract", json::parse(r.extract_json.empty() ? "{}" : r.extract_json)},
+          {"findings", json::parse(r.findings_json.empty() ? "[]" : r.findings_json)},
+          {"license", r.license}, {"created_by", r.created_by}, {"created_at", r.created_at},
+          {"yanked", r.yanked}, {"yank_reason", r.yank_reason.empty() ? json(nullptr) : json(r.yank_reason)},
+          {"files", files}};
+}
+
+ApiResponse ok(json body, int status = 200) { return {status, std::move(body), {}, std::nullopt}; }
+
+storage::Scope scope_field(const json& body) {
+  const std::string name = string_field(body, "scope", false);
+  if (name.empty()) return storage::Scope::read;
+  const auto scope = storage::scope_from_name(name);
+  if (!scope) bad_request("scope is read, write or admin", "/scope");
+  return *scope;
+}
+
+std::optional<std::int64_t> expiry_field(const json& body) {
+  auto it = body.find("expires_at");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) bad_request("expires_at is a Unix time in seconds", "/expires_at");
+  return it->get<std::int64_t>();
+}
+
+// Parses "bytes=a-b" / "bytes=a-" / "bytes=-n" for a file of `total` bytes.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> byte_range(const std::string& header, std::uint64_t total) {
+  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return std::nullopt;
+  const std::string spec = header.substr(6);
+  const auto dash = spec.find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  try {
+    const std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
+    if (a.empty()) {
+      const std::uint64_t n = std::stoull(b);
+      if (n == 0) return std::nullopt;
+      return std::pair{total - std::min(n, total), total - 1};
+    }
+    const std::uint64_t first = std::stoull(a);
+    const std::uint64_t last = b.empty() ? total - 1 : std::min<std::uint64_t>(std::stoull(b), total - 1);
+    if (first > last || first >= total) return std::nullopt;
+    return std::pair{first, last};
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Api::Api(registry::Registry& registry, storage::BlobStore& blobs, storage::MetadataStore& metadata)
+    : registry_(registry), blobs_(blobs), metadata_(metadata) {}
+
+ApiResponse Api::error_response(const Error& error) {
+  json details = json::array();
+  for (const auto& d : error.details) details.push_back({{"code", d.code}, {"message", d.message}, {"where", d.where}});
+  json body = {{"error", {{"code", error.code}, {"message", error.message}, {"details", details}}}};
+  if (!error.where.empty()) body["error"]["where"] = error.where;
+  ApiResponse response{registry::http_status_of(error.code), body, {}, std::nullopt};
+  if (response.status == 401) response.headers["WWW-Authenticate"] = "Bearer";
+  return response;
+}
+
+registry::Caller Api::caller(const ApiRequest& request) {
+  if (request.authorization.empty()) return {};
+  constexpr std::string_view kBearer = "Bearer ";
+  if (request.authorization.rfind(kBearer, 0) != 0)
+    throw Failure("unauthorized", "use 'Authorization: Bearer <token>'");
+  return registry_.authenticate(request.authorization.substr(kBearer.size()));
+}
+
+bool Api::is_upload(const ApiRequest& request) {
+  return request.method == "PUT" && request.segments.size() == 4 && request.segments[0] == "api" &&
+         request.segments[1] == "v1" && request.segments[2] == "blobs";
+}
+
+std::unique_ptr<storage::BlobIngest> Api::begin_upload(const ApiRequest& request) {
+  const registry::Caller who = caller(request);
+  if (who.anonymous()) throw Failure("unauthorized", "sign in to upload: send 'Authorization: Bearer <token>'");
+  if (who.scope < storage::Scope::write) throw Failure("forbidden", "uploading needs a token with scope 'write'");
+  const auto digest = crypto::Digest::parse(request.segments[3]);
+  if (!digest) bad_request("a blob is named sha256:<64 lower-case hex digits>", request.segments[3]);
+  if (!request.content_length) throw Failure("invalid_request", "send the blob with a Content-Length");
+  if (*request.content_length > storage::kMaxBlobBytes)
+    throw Failure("too_large", "a file may hold at most 2 GiB (2,147,483,648 bytes)");
+  return std::make_unique<storage::BlobIngest>(blobs_, *digest, *request.content_length);
+}
+
+ApiResponse Api::finish_upload(storage::BlobIngest& ingest) {
+  try {
+    const crypto::Digest digest = ingest.finish();
+    ApiResponse response = ok({{"digest", digest.to_string()}, {"size", ingest.size()}}, 201);
+    response.headers["Location"] = "/api/v1/blobs/" + digest.to_string();
+    return response;
+  } catch (const Failure& failure) {
+    return error_response(failure.error());
+  }
+}
+
+ApiResponse Api::handle(const ApiRequest& request) {
+  try {
+    return route(request);
+  } catch (const Failure& failure) {
+    return error_response(failure.error());
+  } catch (const std::exception& e) {
+    return error_response({"storage_error", std::string("internal error: ") + e.what(), {}, {}});
+  }
+}
+
+ApiResponse Api::route(const ApiRequest& request) {
+  const auto& s = request.segments;
+  const auto& m = request.method;
+  auto is = [&](std::initializer_list<const char*> pattern) {
+    if (s.size() != pattern.size()) return false;
+    std::size_t i = 0;
+    for (const char* p : pattern) {
+      if (p[0] != '*' && s[i] != p) return false;
+      ++i;
+    }
+    return true;
+  };
+
+  if (m == "GET" && is({"healthz"})) return ok({{"status", "ok"}});
+  if (s.size() < 2 || s[0] != "api" || s[1] != "v1") throw Failure("not_found", "no such page");
+  const registry::Caller who = caller(request);
+
+  if (m == "POST" && is({"api", "v1", "users"})) {
+    const json body = body_json(request);
+    return ok(user_json(registry_.sign_up(string_field(body, "name"), string_field(body, "password"))), 201);
+  }
+  if (m == "POST" && is({"api", "v1", "auth", "login"})) {
+    const json body = body_json(request);
+    const auto login = registry_.log_in(string_field(body, "name"), string_field(body, "password"));
+    return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
+  }
+  if (m == "GET" && is({"api", "v1", "whoami"})) {
+    if (who.anonymous()) throw Failure("unauthorized", "not signed in");
+    json body = user_json(*who.user);
+    body["scope"] = storage::scope_name(who.scope);
+    return ok(body);
+  }
+  if (is({"api", "v1", "tokens"})) {
+    if (m == "GET") {
+      json list = json::array();
+      for (const auto& t : registry_.list_tokens(who)) list.push_back(token_json(t));
+      return ok(list);
+    }
+    if (m == "POST") {
+      const json body = body_json(request);
+      const auto created = registry_.create_token(who, string_field(body, "name"), scope_field(body), expiry_field(body));
+      json out = token_json(created.token);
+      out["token"] = created.secret;
+      return ok(out, 201);
+    }
+  }
+  if (m == "DELETE" && is({"api", "v1", "tokens", "*"})) {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(s[3]);
+    } catch (...) {
+      throw Failure("not_found", "no token " + s[3]);
+    }
+    registry_.revoke_token(who, id);
+    return ok(nullptr, 204);
+  }
+  if (m == "POST" && is({"api", "v1", "orgs"})) {
+    const auto org = registry_.create_org(who, string_field(body_json(request), "name"));
+    return ok({{"name", org.name}, {"created_at", org.created_at}}, 201);
+  }
+  if (m == "GET" && is({"api", "v1", "orgs", "*", "members"})) {
+    json list = json::array();
+    for (const auto& member : registry_.list_members(who, s[3]))
+      list.push_back({{"user", member.user}, {"role", storage::role_name(member.role)}});
+    return ok(list);
+  }
+  if (is({"api", "v1", "orgs", "*", "members", "*"})) {
+    if (m == "PUT") {
+      const auto role = storage::role_from_name(string_field(body_json(request), "role"));
+      if (!role) bad_request("role is read, write, admin or owner", "/role");
+      registry_.set_member(who, s[3], s[5], *role);
+      return ok({{"user", s[5]}, {"role", storage::role_name(*role)}});
+    }
+    if (m == "DELETE") {
+      registry_.remove_member(who, s[3], s[5]);
+      return ok(nullptr, 204);
+    }
+  }
+  if (m == "POST" && is({"api", "v1", "repos"})) {
+    const json body = body_json(request);
+    const bool is_private = body.value("private", false);
+    const auto repo = registry_.create_repo(who, string_field(body, "namespace"), string_field(body, "name"), is_private,
+                                            string_field(body, "description", false));
+    return ok(repo_json(repo), 201);
+  }
+  if (m == "HEAD" && is({"api", "v1", "blobs", "*"})) {
+    const auto digest = crypto::Digest::parse(s[3]);
+    const auto size = digest ? blobs_.size(*digest) : std::nullopt;
+    if (!size) return {404, nullptr, {}, std::nullopt};
+    return {200, nullptr, {{"Content-Length", std::to_string(*size)}, {"Docker-Content-Digest", s[3]}}, std::nullopt};
+  }
+  if (s.size() >= 5 && s[2] == "repos") return route_repo(request, who);
+  throw Failure("not_found", "no such endpoint: " + m + " /" + [&] {
+    std::string path;
+    for (std::size_t i = 0; i < s.size(); ++i) path += (i ? "/" : "") + s[i];
+    return path;
+  }());
+}
+
+ApiResponse Api::route_repo(const ApiRequest& request, const registry::Caller& who) {
+  const auto& s = request.segments;
+  const auto& m = request.method;
+  const std::string& ns = s[3];
+  const std::string& repo = s[4];
+  if (s.size() == 5 && m == "GET") {
+    const auto found = registry_.get_repo(who, ns, repo);
+    json body = repo_json(found);
+    const auto releases = registry_.list_releases(who, ns, repo);
+    body["release_count"] = releases.size();
+    try {
+      body["latest"] = registry_.latest(who, ns, repo).version;
+    } catch (const Failure&) {
+      body["latest"] = nullptr;
+    }
+    return ok(body);
+  }
+  if (s.size() == 6 && m == "GET" && s[5] == "releases") {
+    json list = json::array();
+    for (const auto& r : registry_.list_releases(who, ns, repo)) list.push_back(release_json(r));
+    return ok(list);
+  }
+  if (s.size() == 6 && m == "GET" && s[5] == "resolve") {
+    auto it = request.query.find("req");
+    if (it == request.query.end()) bad_request("give the requirement as ?req=^1.2");
+    return ok(release_json(registry_.resolve(who, ns, repo, it->second)));
+  }
+  if (s.size() == 7 && s[5] == "releases") {
+    const std::string& version = s[6];
+    if (m == "GET") {
+      return ok(release_json(version == "latest" ? registry_.latest(who, ns, repo)
+                                                 : registry_.get_release(who, ns, repo, version)));
+    }
+    if (m == "PUT") {
+      const json body = body_json(request);
+      auto files = body.find("files");
+      if (files == body.end() || !files->is_object()) bad_request("'files' maps file names to sha256 digests", "/files");
+      registry::ReleaseRequest release{ns, repo, version, {}, body.value("private", false)};
+      for (const auto& [name, digest] : files->items()) {
+        if (!digest.is_string()) bad_request("each file maps to a \"sha256:<hex>\" string", "/files/" + name);
+        release.files[name] = digest.get<std::string>();
+      }
+      ApiResponse response = ok(release_json(registry_.publish(who, release)), 201);
+      response.headers["Location"] = "/api/v1/repos/" + ns + "/" + repo + "/releases/" + version;
+      return response;
+    }
+  }
+  if (s.size() == 8 && s[5] == "releases" && m == "POST" && (s[7] == "yank" || s[7] == "unyank")) {
+    const bool yank = s[7] == "yank";
+    const std::string reason = yank ? string_field(body_json(request), "reason") : "";
+    registry_.set_yanked(who, ns, repo, s[6], yank, reason);
+    return ok(release_json(registry_.get_release(who, ns, repo, s[6])));
+  }
+  if (s.size() == 9 && s[5] == "releases" && s[7] == "files" && (m == "GET" || m == "HEAD")) {
+    const auto found = registry_.get_repo(who, ns, repo);
+    const auto release = s[6] == "latest" ? registry_.latest(who, ns, repo) : registry_.get_release(who, ns, repo, s[6]);
+    const auto file = std::find_if(release.files.begin(), release.files.end(), [&](const auto& f) { return f.name == s[8]; });
+    if (file == release.files.end()) throw Failure("not_found", "release " + release.version + " has no file '" + s[8] + "'");
+    ApiResponse response{200, nullptr, {}, std::nullopt};
+    response.headers["ETag"] = "\"sha256:" + file->sha256 + "\"";
+    response.headers["X-Content-SHA256"] = file->sha256;
+    response.headers["Accept-Ranges"] = "bytes";
+    response.headers["Content-Disposition"] = "attachment; filename=\"" + file->name + "\"";
+    response.headers["Content-Type"] = "application/octet-stream";
+    std::uint64_t first = 0, length = file->size;
+    if (!request.range.empty() && file->size > 0) {
+      const auto range = byte_range(request.range, file->size);
+      if (!range) {
+        ApiResponse unsatisfiable = error_response({"invalid_request", "unsatisfiable range '" + request.range + "'", {}, {}});
+        unsatisfiable.status = 416;
+        unsatisfiable.headers["Content-Range"] = "bytes */" + std::to_string(file->size);
+        return unsatisfiable;
+      }
+      first = range->first;
+      length = range->second - range->first + 1;
+      response.status = 206;
+      response.headers["Content-Range"] = "bytes " + std::to_string(range->first) + "-" +
+                                          std::to_string(range->second) + "/" + std::to_string(file->size);
+    }
+    auto reader = blobs_.open(*crypto::Digest::parse("sha256:" + file->sha256), first);
+    if (!reader) throw Failure("storage_error", "the stored file is missing");
+    if (m == "GET" && first == 0) metadata_.count_download(found.id);
+    response.download = Download{std::move(reader), first, length, file->size};
+    return response;
+  }
+  throw Failure("not_found", "no such endpoint");
+}
+
+}  // namespace synfire::server

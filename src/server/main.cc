@@ -1,0 +1,112 @@
+// synfire-server: the registry over HTTP, on the embedded default (SQLite + a folder).
+//   synfire-server [--data DIR] [--listen HOST:PORT]        serve
+//   synfire-server user add NAME [--admin]                  password from stdin
+//   synfire-server token create NAME [--scope read|write|admin]
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "net/server.h"
+#include "synfire/error.h"
+#include "synfire/registry/registry.h"
+#include "synfire/version.h"
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+// The `synfire` CLI beside this binary reads uploaded models in a child process.
+std::string default_worker(const char* argv0) {
+  std::error_code error;
+  auto self = std::filesystem::canonical("/proc/self/exe", error);
+  if (error) self = argv0;
+  return (self.parent_path() / "synfire").string();
+}
+
+struct Stores {
+  std::unique_ptr<synfire::storage::MetadataStore> metadata;
+  std::unique_ptr<synfire::storage::BlobStore> blobs;
+  std::unique_ptr<synfire::registry::ModelChecker> checker;
+  std::unique_ptr<synfire::registry::Registry> registry;
+
+  Stores(const std::string& data, const std::string& worker) {
+    std::filesystem::create_directories(data);
+    metadata = synfire::storage::open_sqlite_metadata_store(data + "/synfire.sqlite");
+    blobs = synfire::storage::open_filesystem_blob_store(data);
+    checker = synfire::registry::make_process_model_checker(worker);
+    registry = std::make_unique<synfire::registry::Registry>(*metadata, *blobs, *checker);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"synfire-server: the Synfire registry for NIR models", "synfire-server"};
+  app.set_version_flag("--version", std::string("synfire-server ") + synfire::kVersion);
+  std::string data = env_or("SYNFIRE_DATA", "./data");
+  std::string listen = env_or("SYNFIRE_LISTEN", "127.0.0.1:8080");
+  std::string worker = env_or("SYNFIRE_WORKER", default_worker(argv[0]));
+  app.add_option("--data", data, "data folder: SQLite database and blobs (env SYNFIRE_DATA)");
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env SYNFIRE_LISTEN)");
+  app.add_option("--worker", worker, "the synfire CLI used to read uploaded models (env SYNFIRE_WORKER)");
+
+  auto* user_cmd = app.add_subcommand("user", "manage users")->require_subcommand(1);
+  std::string user_name;
+  bool admin = false;
+  auto* user_add = user_cmd->add_subcommand("add", "add a user (password on stdin)");
+  user_add->add_option("NAME", user_name)->required();
+  user_add->add_flag("--admin", admin, "make the user an administrator");
+
+  auto* token_cmd = app.add_subcommand("token", "manage tokens")->require_subcommand(1);
+  std::string token_user, scope_name = "write";
+  auto* token_create = token_cmd->add_subcommand("create", "create a token for a user and print it");
+  token_create->add_option("NAME", token_user)->required();
+  token_create->add_option("--scope", scope_name, "read, write or admin")->check(CLI::IsMember({"read", "write", "admin"}));
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    Stores stores(data, worker);
+    auto& registry = *stores.registry;
+    if (*user_add) {
+      std::string password;
+      std::getline(std::cin, password);
+      registry.sign_up(user_name, password, admin);
+      std::cout << "user " << user_name << " added\n";
+      return 0;
+    }
+    if (*token_create) {
+      const auto user = stores.metadata->find_user(token_user);
+      if (!user) throw synfire::Failure("not_found", "no user '" + token_user + "'");
+      synfire::registry::Caller caller{user, synfire::storage::Scope::admin};
+      std::cout << registry.create_token(caller, "cli", *synfire::storage::scope_from_name(scope_name), std::nullopt).secret << "\n";
+      return 0;
+    }
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw synfire::Failure("invalid_request", "--listen takes HOST:PORT, not '" + listen + "'");
+    synfire::server::ServerOptions options;
+    options.host = listen.substr(0, colon);
+    options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
+    synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
+    static std::string host;
+    host = options.host;
+    synfire::server::serve(api, options, [](std::uint16_t port) {
+      std::cout << "synfire-server listening on http://" << host << ":" << port << std::endl;
+    });
+    std::cout << "synfire-server stopped" << std::endl;
+    return 0;
+  } catch (const synfire::Failure& failure) {
+    std::cerr << "synfire-server: " << failure.error().code << ": " << failure.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "synfire-server: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,209 @@
+#include "server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <atomic>
+#include <array>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "../api/api.h"
+#include "synfire/error.h"
+
+namespace synfire::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::uint64_t kJsonBodyLimit = 1 << 20;
+constexpr std::size_t kChunk = 256 * 1024;
+
+// Requests between their header and the end of their response; shutdown waits for them.
+std::atomic<int> requests_in_flight{0};
+
+struct InFlight {
+  InFlight() { ++requests_in_flight; }
+  ~InFlight() { --requests_in_flight; }
+};
+
+ApiRequest make_request(const http::request_parser<http::buffer_body>& parser) {
+  const auto& header = parser.get();
+  ApiRequest request;
+  request.method = std::string(header.method_string());
+  auto target = boost::urls::parse_origin_form(header.target());
+  if (!target) throw Failure("invalid_request", "the request target is not a valid path");
+  for (auto segment : target->segments()) request.segments.push_back(segment);
+  if (!request.segments.empty() && request.segments.back().empty()) request.segments.pop_back();
+  for (auto param : target->params()) request.query[param.key] = param.value;
+  request.authorization = std::string(header[http::field::authorization]);
+  request.range = std::string(header[http::field::range]);
+  if (parser.content_length()) request.content_length = *parser.content_length();
+  return request;
+}
+
+// Reads the rest of the body in chunks, giving each to `consume`.
+template <typename Consume>
+awaitable<void> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                          http::request_parser<http::buffer_body>& parser, int timeout, Consume consume) {
+  std::vector<char> chunk(kChunk);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    stream.expires_after(std::chrono::seconds(timeout));
+    beast::error_code ec;
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) throw beast::system_error(ec);
+    consume(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
+  }
+}
+
+awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& response, bool head, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
+  res.set(http::field::server, "synfire");
+  for (const auto& [name, value] : response.headers) res.set(name, value);
+  if (response.status != 204 && !head && !response.body.is_null()) {
+    res.set(http::field::content_type, "application/json");
+    res.body() = response.body.dump();
+  }
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  if (head && response.headers.count("Content-Length")) res.content_length(std::stoull(response.headers.at("Content-Length")));
+  if (head) {
+    http::response_serializer<http::string_body> serializer{res};
+    co_await http::async_write_header(stream, serializer, use_awaitable);
+  } else {
+    co_await http::async_write(stream, res, use_awaitable);
+  }
+}
+
+awaitable<void> write_download(beast::tcp_stream& stream, ApiResponse& response, bool head, bool keep_alive,
+                               int timeout) {
+  Download& download = *response.download;
+  http::response<http::buffer_body> res{static_cast<http::status>(response.status), 11};
+  res.set(http::field::server, "synfire");
+  for (const auto& [name, value] : response.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+  res.content_length(download.length);
+  res.body().data = nullptr;
+  res.body().more = !head;
+  http::response_serializer<http::buffer_body> serializer{res};
+  co_await http::async_write_header(stream, serializer, use_awaitable);
+  if (head) co_return;
+  std::vector<std::byte> chunk(kChunk);
+  std::uint64_t left = download.length;
+  while (left > 0) {
+    const std::size_t n = download.reader->read(std::span(chunk.data(), std::min<std::uint64_t>(chunk.size(), left)));
+    if (n == 0) throw Failure("storage_error", "the stored file ended early");
+    left -= n;
+    res.body().data = chunk.data();
+    res.body().size = n;
+    res.body().more = true;
+    stream.expires_after(std::chrono::seconds(timeout));
+    beast::error_code ec;
+    co_await http::async_write(stream, serializer, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) throw beast::system_error(ec);
+  }
+  res.body().data = nullptr;
+  res.body().more = false;
+  co_await http::async_write(stream, serializer, use_awaitable);
+}
+
+awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  try {
+    for (;;) {
+      http::request_parser<http::buffer_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(boost::none);
+      stream.expires_after(std::chrono::seconds(timeout));
+      co_await http::async_read_header(stream, buffer, parser, use_awaitable);
+      InFlight in_flight;
+      const bool head = parser.get().method() == http::verb::head;
+      bool keep_alive = parser.get().keep_alive();
+      ApiResponse response;
+      try {
+        ApiRequest request = make_request(parser);
+        if (Api::is_upload(request)) {
+          auto ingest = api.begin_upload(request);
+          co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
+            ingest->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
+          });
+          response = api.finish_upload(*ingest);
+        } else {
+          if (request.content_length && *request.content_length > kJsonBodyLimit)
+            throw Failure("too_large", "a JSON body holds at most 1 MiB");
+          co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
+            if (request.body.size() + bytes.size() > kJsonBodyLimit) throw Failure("too_large", "a JSON body holds at most 1 MiB");
+            request.body.append(bytes);
+          });
+          response = api.handle(request);
+        }
+      } catch (const Failure& failure) {
+        response = Api::error_response(failure.error());
+        keep_alive = keep_alive && parser.is_done();  // an unread body ends the connection
+      }
+      if (response.download)
+        co_await write_download(stream, response, head, keep_alive, timeout);
+      else
+        co_await write_json(stream, response, head, keep_alive);
+      if (!keep_alive) break;
+    }
+  } catch (const beast::system_error&) {
+    // the client went away, stalled past the timeout or sent a malformed request
+  } catch (const std::exception& e) {
+    std::cerr << "synfire-server: connection ended: " << e.what() << "\n";
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, int timeout) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, timeout), asio::detached);
+  }
+}
+
+}  // namespace
+
+void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port)) {
+  asio::io_context io(options.threads);
+  tcp::acceptor acceptor(io, {asio::ip::make_address(options.host), options.port});
+  on_listening(acceptor.local_endpoint().port());
+  asio::co_spawn(io, accept_loop(acceptor, api, options.idle_timeout_seconds), asio::detached);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain(io);
+  signals.async_wait([&](beast::error_code, int) {
+    acceptor.close();  // stop accepting; requests in flight go on
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::function<void(beast::error_code)> check = [&](beast::error_code) {
+      if (requests_in_flight == 0 || std::chrono::steady_clock::now() > deadline) return io.stop();
+      drain.expires_after(std::chrono::milliseconds(50));
+      drain.async_wait(check);
+    };
+    check({});
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options.threads; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace synfire::server

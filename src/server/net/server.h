@@ -1,0 +1,24 @@
+#pragma once
+// The network layer: an accept loop and one coroutine per connection (read a request,
+// let the Api handle it, write the response, repeat while kept alive). Coroutines
+// stay in this folder; everything else is ordinary code.
+
+#include <cstdint>
+#include <string>
+
+namespace synfire::server {
+
+class Api;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int threads = 4;
+  int idle_timeout_seconds = 60;
+};
+
+// Serves until SIGINT or SIGTERM, then stops accepting, lets requests in flight
+// finish (up to 30 s) and returns. `on_listening` gets the bound port (0 asks for any).
+void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port));
+
+}  // namespace synfire::server
