@@ -98,12 +98,12 @@ int inspect(const std::string& path, bool json) {
     const nir::Document document = nir::read_file(path);
     const nir::Analysis analysis = nir::analyze(document);
     if (json)
-      std::cout << nir::report_json(analysis).dump() << "\n";
+      std::cout << nir::report_json(analysis).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_human(std::cout, path, document, analysis);
     return kExitOk;
   } catch (const Failure& failure) {
-    if (json) std::cout << nir::error_json(failure.error()).dump() << "\n";
+    if (json) std::cout << nir::error_json(failure.error()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     print_error(path + ": " + failure.error().code + ": " + failure.error().message, failure.error().where);
     return kExitInvalid;
   }

@@ -62,7 +62,7 @@ int validate(const std::optional<std::string>& model, const std::optional<std::s
   bool valid = true;
   if (model) valid = validate_model(*model, json, out["model"]) && valid;
   if (card) valid = validate_card(*card, json, out["card"]) && valid;
-  if (json) std::cout << out.dump() << "\n";
+  if (json) std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   return valid ? kExitOk : kExitInvalid;
 }
 

@@ -98,7 +98,8 @@ NewToken Registry::log_in(const std::string& name, const std::string& password) 
   const auto user = metadata_.find_user(name);
   if (!user || !password_matches(user->password_hash, password)) fail("unauthorized", "wrong username or password");
   const std::string secret = new_secret();
-  auto token = metadata_.create_token(user->id, "login", crypto::sha256_hex(secret), Scope::write, std::nullopt, clock_());
+  // A password login is a full session, as on a web page: scope admin.
+  auto token = metadata_.create_token(user->id, "login", crypto::sha256_hex(secret), Scope::admin, std::nullopt, clock_());
   return {token, secret};
 }
 

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--data", data, "data folder: SQLite database and blobs (env SYNFIRE_DATA)");
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env SYNFIRE_LISTEN)");
   app.add_option("--worker", worker, "the synfire CLI used to read uploaded models (env SYNFIRE_WORKER)");
+  int idle_timeout = 60;
+  app.add_option("--idle-timeout", idle_timeout, "seconds a client may stay silent before it is disconnected")
+      ->check(CLI::PositiveNumber);
 
   auto* user_cmd = app.add_subcommand("user", "manage users")->require_subcommand(1);
   std::string user_name;
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
     synfire::server::ServerOptions options;
     options.host = listen.substr(0, colon);
     options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
+    options.idle_timeout_seconds = idle_timeout;
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
     static std::string host;
     host = options.host;

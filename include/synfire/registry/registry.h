@@ -54,7 +54,7 @@ class Registry {
 
   // ---- accounts ------------------------------------------------------------
   storage::User sign_up(const std::string& name, const std::string& password, bool admin = false);
-  // A token for a username and password (scope write, named "login").
+  // A token for a username and password (scope admin, named "login").
   NewToken log_in(const std::string& name, const std::string& password);
   // The caller a token secret stands for; "unauthorized" when unknown, revoked or expired.
   Caller authenticate(const std::string& secret);

@@ -73,7 +73,7 @@ awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& respons
   for (const auto& [name, value] : response.headers) res.set(name, value);
   if (response.status != 204 && !head && !response.body.is_null()) {
     res.set(http::field::content_type, "application/json");
-    res.body() = response.body.dump();
+    res.body() = response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   res.keep_alive(keep_alive);
   res.prepare_payload();
@@ -119,6 +119,20 @@ awaitable<void> write_download(beast::tcp_stream& stream, ApiResponse& response,
   co_await http::async_write(stream, serializer, use_awaitable);
 }
 
+// After an error response to a request whose body was not read: stop sending, then
+// read and drop what the client still sends (bounded), so that it sees the response
+// rather than a reset connection.
+awaitable<void> lingering_close(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 64 * 1024> sink;
+  std::size_t dropped = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (!ec && dropped < (8u << 20)) {
+    dropped += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -158,7 +172,10 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
         co_await write_download(stream, response, head, keep_alive, timeout);
       else
         co_await write_json(stream, response, head, keep_alive);
-      if (!keep_alive) break;
+      if (!keep_alive) {
+        if (!parser.is_done()) co_await lingering_close(stream);
+        break;
+      }
     }
   } catch (const beast::system_error&) {
     // the client went away, stalled past the timeout or sent a malformed request

@@ -1,0 +1,256 @@
+"""The HTTP API of the real synfire-server process: publish flow, permissions, bad input."""
+import concurrent.futures
+import hashlib
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from server_process import ServerProcess
+
+GEN = os.environ.get("SYNFIRE_GEN_BIN", "../../build/bin/synfire-bench-gen")
+FIXTURES = pathlib.Path(os.environ.get("SYNFIRE_FIXTURES_DIR", "../../../shared/fixtures"))
+REGRESS = pathlib.Path(__file__).resolve().parent.parent / "regress"
+HAVE_FIXTURES = (FIXTURES / "nir").is_dir()
+
+_models = tempfile.mkdtemp(prefix="synfire-models-")
+subprocess.run([GEN, _models, "conv_classifier", "recurrent_cubalif"], check=True)
+MODEL = pathlib.Path(_models, "conv_classifier.nir").read_bytes()
+OTHER_MODEL = pathlib.Path(_models, "recurrent_cubalif.nir").read_bytes()
+CARD = json.dumps({"license": "MIT", "description": "a test model", "tags": ["snn"]}).encode()
+
+
+class ApiTest(unittest.TestCase):
+    def setUp(self):
+        self.server = ServerProcess()
+        self.addCleanup(self.server.stop)
+
+    def publish(self, token, repo, version, model=MODEL, card=CARD, extra=None):
+        files = {"model.nir": self.server.upload(model, token), "nir-card.json": self.server.upload(card, token)}
+        body = {"files": files, **(extra or {})}
+        return self.server.json("PUT", f"/api/v1/repos/{repo}/releases/{version}", body, token)
+
+
+class Accounts(ApiTest):
+    def test_sign_up_login_tokens_and_revocation(self):
+        s = self.server
+        token = s.user("ada")
+        self.assertEqual(s.json("GET", "/api/v1/whoami", token=token)[1]["name"], "ada")
+        self.assertEqual(s.json("POST", "/api/v1/users", {"name": "ada", "password": "another pass"})[0], 409)
+        self.assertEqual(s.json("POST", "/api/v1/auth/login", {"name": "ada", "password": "wrong pass"})[0], 401)
+        status, created = s.json("POST", "/api/v1/tokens", {"name": "ci", "scope": "read"}, token)
+        self.assertEqual(status, 201)
+        self.assertTrue(created["token"].startswith("sf_"))
+        listed = s.json("GET", "/api/v1/tokens", token=token)[1]
+        self.assertEqual({t["name"] for t in listed}, {"login", "ci"})
+        self.assertNotIn("token", listed[0])  # the secret is shown once
+        self.assertEqual(s.request("DELETE", f"/api/v1/tokens/{created['id']}", token=token)[0], 204)
+        status, headers, _ = s.request("GET", "/api/v1/whoami", token=created["token"])
+        self.assertEqual(status, 401)
+        self.assertEqual(headers.get("WWW-Authenticate"), "Bearer")
+
+    def test_errors_have_one_shape(self):
+        status, body = self.server.json("POST", "/api/v1/users", "{not json")
+        self.assertEqual(status, 400)
+        self.assertEqual(set(body["error"]), {"code", "message", "details"} | ({"where"} & set(body["error"])))
+        self.assertEqual(body["error"]["code"], "invalid_request")
+        self.assertEqual(self.server.json("POST", "/api/v1/users", {"name": "../x", "password": "long enough"})[0], 400)
+        self.assertEqual(self.server.json("GET", "/api/v1/nothing/here")[0], 404)
+
+
+class Publishing(ApiTest):
+    def test_publish_read_resolve_and_download(self):
+        s = self.server
+        token = s.user("ada")
+        status, release = self.publish(token, "ada/snn", "1.0.0")
+        self.assertEqual(status, 201, release)
+        self.assertEqual(release["license"], "MIT")
+        self.assertEqual(release["extract"]["linear_ops"], ["Affine", "Conv2d"])
+        self.assertEqual({f["name"] for f in release["files"]}, {"model.nir", "nir-card.json"})
+        self.publish(token, "ada/snn", "1.1.0")
+        self.publish(token, "ada/snn", "2.0.0-rc.1")
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn")[1]["latest"], "1.1.0")
+        self.assertEqual([r["version"] for r in s.json("GET", "/api/v1/repos/ada/snn/releases")[1]],
+                         ["2.0.0-rc.1", "1.1.0", "1.0.0"])
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn/resolve?req=%5E1.0")[1]["version"], "1.1.0")
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn/resolve?req=~1.0")[1]["version"], "1.0.0")
+
+        status, headers, data = s.request("GET", "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir")
+        self.assertEqual(status, 200)
+        self.assertEqual(data, MODEL)
+        self.assertEqual(headers["X-Content-SHA256"], hashlib.sha256(MODEL).hexdigest())
+        self.assertEqual(headers["Content-Length"], str(len(MODEL)))
+        self.assertIn("model.nir", headers["Content-Disposition"])
+        status, headers, data = s.request("GET", "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir",
+                                          headers={"Range": "bytes=100-199"})
+        self.assertEqual(status, 206)
+        self.assertEqual(data, MODEL[100:200])
+        self.assertEqual(headers["Content-Range"], f"bytes 100-199/{len(MODEL)}")
+        status, _, _ = s.request("GET", "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir",
+                                 headers={"Range": f"bytes={len(MODEL)}-"})
+        self.assertEqual(status, 416)
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn")[1]["downloads"], 1)
+
+    def test_a_version_is_published_once_build_metadata_ignored(self):
+        token = self.server.user("ada")
+        self.assertEqual(self.publish(token, "ada/snn", "1.0.0")[0], 201)
+        status, body = self.publish(token, "ada/snn", "1.0.0+rebuild", model=OTHER_MODEL)
+        self.assertEqual(status, 409)
+        self.assertIn("immutable", body["error"]["message"])
+        status, _, data = self.server.request("GET", "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir")
+        self.assertEqual(data, MODEL)
+
+    def test_32_concurrent_commits_of_one_version_give_one_201(self):
+        s = self.server
+        token = s.user("ada")
+        files = {"model.nir": s.upload(MODEL, token), "nir-card.json": s.upload(CARD, token)}
+        self.publish(token, "ada/snn", "0.1.0")  # the repository exists
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            statuses = list(pool.map(
+                lambda _: s.json("PUT", "/api/v1/repos/ada/snn/releases/1.0.0", {"files": files}, token)[0], range(32)))
+        self.assertEqual(sorted(statuses), [201] + [409] * 31)
+        self.assertEqual(len(s.json("GET", "/api/v1/repos/ada/snn/releases")[1]), 2)
+
+    def test_yank_keeps_the_release_downloadable_by_exact_version(self):
+        s = self.server
+        ada, bob = s.user("ada"), s.user("bob")
+        self.publish(ada, "ada/snn", "1.0.0")
+        self.publish(ada, "ada/snn", "1.1.0")
+        self.assertEqual(s.json("POST", "/api/v1/repos/ada/snn/releases/1.1.0/yank", {"reason": "x"}, bob)[0], 403)
+        status, body = s.json("POST", "/api/v1/repos/ada/snn/releases/1.1.0/yank", {"reason": "bad weights"}, ada)
+        self.assertEqual((status, body["yanked"], body["yank_reason"]), (200, True, "bad weights"))
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn/releases/latest")[1]["version"], "1.0.0")
+        self.assertEqual(s.request("GET", "/api/v1/repos/ada/snn/releases/1.1.0/files/model.nir")[0], 200)
+        self.assertEqual(s.json("POST", "/api/v1/repos/ada/snn/releases/1.1.0/unyank", {}, ada)[1]["yanked"], False)
+
+
+class Permissions(ApiTest):
+    def test_a_private_repository_is_404_to_whoever_may_not_read_it(self):
+        s = self.server
+        ada, bob = s.user("ada"), s.user("bob")
+        self.assertEqual(s.json("POST", "/api/v1/orgs", {"name": "nrg-lab"}, ada)[0], 201)
+        self.assertEqual(self.publish(ada, "nrg-lab/secret", "1.0.0", extra={"private": True})[0], 201)
+        for token in (None, bob):
+            self.assertEqual(s.json("GET", "/api/v1/repos/nrg-lab/secret", token=token)[0], 404)
+            self.assertEqual(s.request("GET", "/api/v1/repos/nrg-lab/secret/releases/1.0.0/files/model.nir",
+                                       token=token)[0], 404)
+        self.assertEqual(self.publish(bob, "nrg-lab/other", "1.0.0")[0], 403)
+        self.assertEqual(s.json("PUT", "/api/v1/orgs/nrg-lab/members/bob", {"role": "write"}, ada)[0], 200)
+        self.assertEqual(s.json("GET", "/api/v1/repos/nrg-lab/secret", token=bob)[0], 200)
+        self.assertEqual(self.publish(bob, "nrg-lab/other", "1.0.0")[0], 201)
+        self.assertEqual(s.json("PUT", "/api/v1/orgs/nrg-lab/members/bob", {"role": "owner"}, bob)[0], 403)
+
+    def test_anonymous_and_read_tokens_cannot_write(self):
+        s = self.server
+        ada = s.user("ada")
+        reader = s.json("POST", "/api/v1/tokens", {"name": "r", "scope": "read"}, ada)[1]["token"]
+        digest = "sha256:" + hashlib.sha256(b"x").hexdigest()
+        self.assertEqual(s.request("PUT", "/api/v1/blobs/" + digest, b"x")[0], 401)
+        self.assertEqual(s.request("PUT", "/api/v1/blobs/" + digest, b"x", reader)[0], 403)
+        self.assertEqual(s.json("POST", "/api/v1/orgs", {"name": "lab"}, reader)[0], 403)
+
+
+class BadInput(ApiTest):
+    def test_a_wrong_digest_or_size_stores_nothing(self):
+        s = self.server
+        token = s.user("ada")
+        wrong = "sha256:" + hashlib.sha256(b"other").hexdigest()
+        status, body = s.json("PUT", "/api/v1/blobs/" + wrong, b"these bytes", token)
+        self.assertEqual((status, body["error"]["code"]), (422, "digest_mismatch"))
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + wrong)[0], 404)
+        right = "sha256:" + hashlib.sha256(b"these bytes").hexdigest()
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + right)[0], 404)
+        self.assertEqual(s.request("PUT", "/api/v1/blobs/sha256:ABC", b"x", token)[0], 400)
+
+    def test_over_2_gib_is_413_before_any_byte_is_read(self):
+        s = self.server
+        token = s.user("ada")
+        digest = "sha256:" + "0" * 64
+        with socket.create_connection(("127.0.0.1", s.port)) as sock:
+            sock.sendall((f"PUT /api/v1/blobs/{digest} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                          f"Content-Length: 2147483649\r\n\r\n").encode())
+            reply = sock.recv(4096).decode()
+        self.assertTrue(reply.startswith("HTTP/1.1 413"), reply)
+
+    def test_a_client_that_stalls_half_way_is_cut_off_and_nothing_is_kept(self):
+        s = self.server
+        token = s.user("ada")
+        digest = "sha256:" + hashlib.sha256(b"x" * 1000).hexdigest()
+        with socket.create_connection(("127.0.0.1", s.port)) as sock:
+            sock.sendall((f"PUT /api/v1/blobs/{digest} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                          f"Content-Length: 1000\r\n\r\n").encode() + b"x" * 10)
+            sock.settimeout(10)
+            start = time.monotonic()
+            self.assertEqual(sock.recv(4096), b"")  # closed by the server's idle timeout
+            self.assertLess(time.monotonic() - start, 9)
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + digest)[0], 404)
+        self.assertEqual(s.json("GET", "/healthz")[0], 200)
+
+    def test_huge_headers_and_bodies_are_refused(self):
+        s = self.server
+        status, _, _ = s.request("GET", "/healthz", headers={"X-Big": "a" * 20000}) if False else (None, None, None)
+        with socket.create_connection(("127.0.0.1", s.port)) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+            sock.settimeout(5)
+            try:
+                reply = sock.recv(4096)
+            except ConnectionResetError:
+                reply = b""
+        self.assertFalse(reply.startswith(b"HTTP/1.1 200"))
+        self.assertEqual(s.json("POST", "/api/v1/users", "x" * (2 << 20))[0], 413)
+        self.assertEqual(s.json("GET", "/healthz")[0], 200)
+
+    def test_a_model_that_breaks_libhdf5_costs_one_422(self):
+        s = self.server
+        token = s.user("ada")
+        for name in ("link-table-bad-free.nir", "global-heap-read-segv.nir"):
+            status, body = self.publish(token, "ada/snn", "1.0.0", model=(REGRESS / "libhdf5" / name).read_bytes())
+            self.assertEqual(status, 422, body)
+        self.assertEqual(self.publish(token, "ada/snn", "1.0.0")[0], 201)
+
+    def test_bad_versions(self):
+        token = self.server.user("ada")
+        for version in ("v1.0.0", "1.0", "01.0.0", "1.0.0-"):
+            self.assertEqual(self.publish(token, "ada/snn", version)[0], 400, version)
+
+
+@unittest.skipUnless(HAVE_FIXTURES, f"conformance fixtures not found at {FIXTURES}; skipping")
+class Fixtures(ApiTest):
+    def test_every_error_fixture_is_422_with_its_class_or_codes(self):
+        s = self.server
+        token = s.user("ada")
+        good_card = CARD
+        for expected in sorted((FIXTURES / "nir").glob("*.expected.json")):
+            outcome = json.loads(expected.read_text())
+            if outcome["ok"]:
+                continue
+            name = expected.name[: -len(".expected.json")]
+            status, body = self.publish(token, "ada/bad", "1.0.0", model=(FIXTURES / "nir" / f"{name}.nir").read_bytes(),
+                                        card=good_card)
+            with self.subTest(name):
+                self.assertEqual(status, 422)
+                self.assertEqual([d["code"] for d in body["error"]["details"]], [outcome["error"]])
+        for expected in sorted((FIXTURES / "cards").glob("err_*.expected.json")):
+            outcome = json.loads(expected.read_text())
+            name = expected.name[: -len(".expected.json")]
+            status, body = self.publish(token, "ada/bad", "1.0.0", card=(FIXTURES / "cards" / f"{name}.json").read_bytes())
+            with self.subTest(name):
+                self.assertEqual(status, 422)
+                self.assertEqual(sorted(d["code"] for d in body["error"]["details"]),
+                                 sorted(e["code"] for e in outcome["errors"]))
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/bad")[0], 404)  # nothing was created
+
+
+class Lifecycle(unittest.TestCase):
+    def test_sigterm_stops_the_server_cleanly(self):
+        server = ServerProcess()
+        self.assertEqual(server.json("GET", "/healthz")[0], 200)
+        self.assertEqual(server.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
