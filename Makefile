@@ -19,7 +19,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@bash scripts/run-sample.sh $(BUILD)
+	$(BUILD)/bin/synfire-server --data ./data --listen 127.0.0.1:8080
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

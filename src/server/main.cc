@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "demo.h"
 #include "net/server.h"
 #include "synfire/error.h"
 #include "synfire/registry/registry.h"
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
   app.add_option("--data", data, "data folder: SQLite database and blobs (env SYNFIRE_DATA)");
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env SYNFIRE_LISTEN)");
   app.add_option("--worker", worker, "the synfire CLI used to read uploaded models (env SYNFIRE_WORKER)");
+  bool no_demo = false;
+  app.add_flag("--no-demo", no_demo, "do not publish the demo models in a new data folder");
   int idle_timeout = 60;
   app.add_option("--idle-timeout", idle_timeout, "seconds a client may stay silent before it is disconnected")
       ->check(CLI::PositiveNumber);
@@ -92,6 +95,7 @@ int main(int argc, char** argv) {
       std::cout << registry.create_token(caller, "cli", *synfire::storage::scope_from_name(scope_name), std::nullopt).secret << "\n";
       return 0;
     }
+    if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw synfire::Failure("invalid_request", "--listen takes HOST:PORT, not '" + listen + "'");
     synfire::server::ServerOptions options;

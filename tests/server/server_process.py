@@ -11,13 +11,13 @@ SERVER = os.environ.get("SYNFIRE_SERVER_BIN", "../../build/bin/synfire-server")
 
 
 class ServerProcess:
-    def __init__(self, *extra):
+    def __init__(self, *extra, demo=False):
         self.dir = tempfile.mkdtemp(prefix="synfire-server-test-")
         self.log = os.path.join(self.dir, "server.log")
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
                 [SERVER, "--data", os.path.join(self.dir, "data"), "--listen", "127.0.0.1:0", "--idle-timeout", "2",
-                 *extra],
+                 *([] if demo else ["--no-demo"]), *extra],
                 stdout=subprocess.PIPE, stderr=log, text=True)
         line = self.proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
@@ -30,7 +30,8 @@ class ServerProcess:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=40)
-        log = open(self.log).read()
+        with open(self.log) as f:
+            log = f.read()
         if log.strip():
             print("synfire-server log:\n" + log)
         shutil.rmtree(self.dir, ignore_errors=True)

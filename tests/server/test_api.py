@@ -246,6 +246,17 @@ class Fixtures(ApiTest):
 
 
 class Lifecycle(unittest.TestCase):
+    def test_a_new_data_folder_gets_the_demo_models(self):
+        server = ServerProcess(demo=True)
+        self.addCleanup(server.stop)
+        for repo in ("conv-classifier", "recurrent-cubalif", "lif-chain"):
+            status, body = server.json("GET", f"/api/v1/repos/demo/{repo}")
+            self.assertEqual((status, body["latest"]), (200, "1.0.0"), repo)
+        release = server.json("GET", "/api/v1/repos/demo/recurrent-cubalif/releases/latest")[1]
+        self.assertEqual(release["extract"]["max_depth"], 2)
+        self.assertEqual(release["findings"], [])
+        self.assertIn("random", release["card"]["description"])
+
     def test_sigterm_stops_the_server_cleanly(self):
         server = ServerProcess()
         self.assertEqual(server.json("GET", "/healthz")[0], 200)
