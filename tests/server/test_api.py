@@ -71,6 +71,10 @@ class Publishing(ApiTest):
         self.assertEqual(release["license"], "MIT")
         self.assertEqual(release["extract"]["linear_ops"], ["Affine", "Conv2d"])
         self.assertEqual({f["name"] for f in release["files"]}, {"model.nir", "nir-card.json"})
+        # Conv2d, IF, SumPool2d, Flatten, Affine, LIF: Lava and SpiNNaker2 read them all; Nengo does not
+        self.assertTrue(release["compatibility"]["frameworks"]["Lava"]["can_load"])
+        self.assertFalse(release["compatibility"]["frameworks"]["Nengo"]["can_load"])
+        self.assertTrue(release["compatibility"]["hardware"]["Intel Loihi 2"]["can_load"])
         self.publish(token, "ada/snn", "1.1.0")
         self.publish(token, "ada/snn", "2.0.0-rc.1")
         self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn")[1]["latest"], "1.1.0")

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "synfire/error.h"
+#include "synfire/registry/compatibility.h"
 #include "synfire/registry/errors.h"
 
 namespace synfire::server {
@@ -51,9 +52,11 @@ json repo_json(const storage::Repo& repo) {
 json release_json(const storage::Release& r) {
   json files = json::array();
   for (const auto& f : r.files) files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
-  return {{"version", r.version}, {"version_full", r.version_full}, {"prerelease", r.prerelease},
+  const json extract = json::parse(r.extract_json.empty() ? "{}" : r.extract_json);
+  return {{"compatibility", registry::compatibility(extract)},
+          {"version", r.version}, {"version_full", r.version_full}, {"prerelease", r.prerelease},
           {"card", json::parse(r.card_json.empty() ? "{}" : r.card_json)},
-          {"extract", json::parse(r.extract_json.empty() ? "{}" : r.extract_json)},
+          {"extract", extract},
           {"findings", json::parse(r.findings_json.empty() ? "[]" : r.findings_json)},
           {"license", r.license}, {"created_by", r.created_by}, {"created_at", r.created_at},
           {"yanked", r.yanked}, {"yank_reason", r.yank_reason.empty() ? json(nullptr) : json(r.yank_reason)},
