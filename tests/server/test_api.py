@@ -132,6 +132,44 @@ class Publishing(ApiTest):
         self.assertEqual(s.json("POST", "/api/v1/repos/ada/snn/releases/1.1.0/unyank", {}, ada)[1]["yanked"], False)
 
 
+class UploadSessions(ApiTest):
+    def test_a_chunked_upload_resumes_at_its_offset_and_completes(self):
+        s = self.server
+        token = s.user("ada")
+        status, session = s.json("POST", "/api/v1/uploads", None, token)
+        self.assertEqual((status, session["offset"]), (202, 0))
+        url = "/api/v1/uploads/" + session["id"]
+        half = len(MODEL) // 2
+        status, body = s.json("PATCH", url, MODEL[:half], token, {"Content-Range": f"bytes 0-{half - 1}/*"})
+        self.assertEqual((status, body["offset"]), (202, half))
+        status, body = s.json("PATCH", url, MODEL[:10], token, {"Content-Range": "bytes 0-9/*"})
+        self.assertEqual((status, body["offset"]), (416, half))
+        self.assertEqual(s.json("GET", url, token=token)[1]["offset"], half)
+        self.assertEqual(s.json("GET", url, token=s.user("bob"))[0], 404)
+        digest = "sha256:" + hashlib.sha256(MODEL).hexdigest()
+        status, body = s.json("PUT", url + "?digest=" + digest, MODEL[half:], token,
+                              {"Content-Range": f"bytes {half}-{len(MODEL) - 1}/*"})
+        self.assertEqual((status, body["digest"], body["size"]), (201, digest, len(MODEL)))
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + digest)[0], 200)
+        self.assertEqual(s.json("GET", url, token=token)[0], 404)  # the session is over
+        card = s.upload(CARD, token)
+        status, _ = s.json("PUT", "/api/v1/repos/ada/snn/releases/1.0.0",
+                           {"files": {"model.nir": digest, "nir-card.json": card}}, token)
+        self.assertEqual(status, 201)
+
+    def test_a_wrong_digest_at_the_end_keeps_nothing(self):
+        s = self.server
+        token = s.user("ada")
+        url = "/api/v1/uploads/" + s.json("POST", "/api/v1/uploads", None, token)[1]["id"]
+        s.json("PATCH", url, b"some bytes", token)
+        wrong = "sha256:" + hashlib.sha256(b"other").hexdigest()
+        status, body = s.json("PUT", url + "?digest=" + wrong, b"", token)
+        self.assertEqual((status, body["error"]["code"]), (422, "digest_mismatch"))
+        self.assertEqual(s.json("GET", url, token=token)[0], 404)
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + wrong)[0], 404)
+        self.assertEqual(s.json("POST", "/api/v1/uploads", None, None)[0], 401)
+
+
 class Permissions(ApiTest):
     def test_a_private_repository_is_404_to_whoever_may_not_read_it(self):
         s = self.server

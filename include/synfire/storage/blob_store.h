@@ -45,6 +45,15 @@ class BlobReader {
   virtual std::size_t read(std::span<std::byte> buffer) = 0;
 };
 
+// A resumable upload (like an OCI blob upload session): bytes appended in order over
+// several requests, surviving restarts, then verified and moved into place.
+struct UploadSession {
+  std::string id;
+  std::string owner;
+  std::uint64_t offset = 0;  // bytes received so far
+  std::int64_t updated_at = 0;  // Unix seconds of the last append
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
@@ -61,6 +70,22 @@ class BlobStore {
   virtual std::optional<std::filesystem::path> local_path(const crypto::Digest& digest) = 0;
   // Writes interrupted by a crash leave temporary data: removes what is older than `age`.
   virtual std::size_t purge_incomplete(std::chrono::seconds age) = 0;
+
+  // ---- upload sessions ----
+  virtual UploadSession start_upload(const std::string& owner) = 0;
+  virtual std::optional<UploadSession> find_upload(const std::string& id) = 0;
+  // Appends at `offset`, which must be the session's offset ("range_mismatch"
+  // otherwise); the session may not pass kMaxBlobBytes ("too_large": the session is
+  // then removed). Returns the new offset.
+  virtual std::uint64_t append_upload(const std::string& id, std::uint64_t offset,
+                                      std::span<const std::byte> bytes) = 0;
+  // Hashes the received bytes, checks them against `expected` ("digest_mismatch"),
+  // stores the blob and ends the session; the session is removed either way.
+  virtual crypto::Digest complete_upload(const std::string& id, const std::optional<crypto::Digest>& expected) = 0;
+  // Returns false when there is no such session.
+  virtual bool cancel_upload(const std::string& id) = 0;
+  // Removes sessions whose last append is older than `age`.
+  virtual std::size_t purge_uploads(std::chrono::seconds age) = 0;
 };
 
 // Blobs under ROOT/blobs/<blob_key>, writes in progress under ROOT/tmp/ (written,

@@ -125,32 +125,114 @@ registry::Caller Api::caller(const ApiRequest& request) {
   return registry_.authenticate(request.authorization.substr(kBearer.size()));
 }
 
-bool Api::is_upload(const ApiRequest& request) {
-  return request.method == "PUT" && request.segments.size() == 4 && request.segments[0] == "api" &&
-         request.segments[1] == "v1" && request.segments[2] == "blobs";
+bool Api::is_streamed(const ApiRequest& request) {
+  const auto& s = request.segments;
+  if (s.size() != 4 || s[0] != "api" || s[1] != "v1") return false;
+  return (request.method == "PUT" && s[2] == "blobs") ||
+         ((request.method == "PATCH" || request.method == "PUT") && s[2] == "uploads");
 }
 
-std::unique_ptr<storage::BlobIngest> Api::begin_upload(const ApiRequest& request) {
+namespace {
+
+class BlobSink final : public BodySink {
+ public:
+  explicit BlobSink(std::unique_ptr<storage::BlobIngest> ingest) : ingest_(std::move(ingest)) {}
+  void append(std::span<const std::byte> bytes) override { ingest_->append(bytes); }
+  ApiResponse finish() override {
+    const crypto::Digest digest = ingest_->finish();
+    ApiResponse response = ok({{"digest", digest.to_string()}, {"size", ingest_->size()}}, 201);
+    response.headers["Location"] = "/api/v1/blobs/" + digest.to_string();
+    return response;
+  }
+
+ private:
+  std::unique_ptr<storage::BlobIngest> ingest_;
+};
+
+ApiResponse session_response(const storage::UploadSession& session, int status) {
+  ApiResponse response = ok({{"id", session.id}, {"offset", session.offset}}, status);
+  response.headers["Location"] = "/api/v1/uploads/" + session.id;
+  response.headers["Upload-Offset"] = std::to_string(session.offset);
+  if (session.offset > 0) response.headers["Range"] = "0-" + std::to_string(session.offset - 1);
+  return response;
+}
+
+// Appends a PATCH (or the last chunk of a PUT) to an upload session; a PUT then
+// completes it against the digest given.
+class SessionSink final : public BodySink {
+ public:
+  SessionSink(storage::BlobStore& blobs, storage::UploadSession session, std::optional<crypto::Digest> complete_as)
+      : blobs_(blobs), session_(std::move(session)), complete_as_(std::move(complete_as)) {}
+  void append(std::span<const std::byte> bytes) override {
+    session_.offset = blobs_.append_upload(session_.id, session_.offset, bytes);
+  }
+  ApiResponse finish() override {
+    if (!complete_as_) return session_response(session_, 202);
+    const crypto::Digest digest = blobs_.complete_upload(session_.id, *complete_as_);
+    ApiResponse response = ok({{"digest", digest.to_string()}, {"size", *blobs_.size(digest)}}, 201);
+    response.headers["Location"] = "/api/v1/blobs/" + digest.to_string();
+    return response;
+  }
+
+ private:
+  storage::BlobStore& blobs_;
+  storage::UploadSession session_;
+  std::optional<crypto::Digest> complete_as_;
+};
+
+// The first byte of "bytes a-b/*", "a-b" or "a-b/total"; nullopt when absent.
+std::optional<std::uint64_t> range_start(const std::string& header) {
+  if (header.empty()) return std::nullopt;
+  std::string spec = header.rfind("bytes ", 0) == 0 ? header.substr(6) : header;
+  try {
+    return std::stoull(spec.substr(0, spec.find('-')));
+  } catch (...) {
+    bad_request("Content-Range must be 'bytes FIRST-LAST/*', not '" + header + "'");
+  }
+}
+
+}  // namespace
+
+storage::UploadSession Api::own_session(const registry::Caller& who, const std::string& id) {
+  if (who.anonymous()) throw Failure("unauthorized", "sign in to upload: send 'Authorization: Bearer <token>'");
+  auto session = blobs_.find_upload(id);
+  if (!session || session->owner != who.user->name) throw Failure("not_found", "no upload session " + id);
+  return *session;
+}
+
+std::unique_ptr<BodySink> Api::begin_stream(const ApiRequest& request) {
   const registry::Caller who = caller(request);
   if (who.anonymous()) throw Failure("unauthorized", "sign in to upload: send 'Authorization: Bearer <token>'");
   if (who.scope < storage::Scope::write) throw Failure("forbidden", "uploading needs a token with scope 'write'");
-  const auto digest = crypto::Digest::parse(request.segments[3]);
-  if (!digest) bad_request("a blob is named sha256:<64 lower-case hex digits>", request.segments[3]);
-  if (!request.content_length) throw Failure("invalid_request", "send the blob with a Content-Length");
-  if (*request.content_length > storage::kMaxBlobBytes)
-    throw Failure("too_large", "a file may hold at most 2 GiB (2,147,483,648 bytes)");
-  return std::make_unique<storage::BlobIngest>(blobs_, *digest, *request.content_length);
-}
-
-ApiResponse Api::finish_upload(storage::BlobIngest& ingest) {
-  try {
-    const crypto::Digest digest = ingest.finish();
-    ApiResponse response = ok({{"digest", digest.to_string()}, {"size", ingest.size()}}, 201);
-    response.headers["Location"] = "/api/v1/blobs/" + digest.to_string();
-    return response;
-  } catch (const Failure& failure) {
-    return error_response(failure.error());
+  if (request.segments[2] == "blobs") {
+    const auto digest = crypto::Digest::parse(request.segments[3]);
+    if (!digest) bad_request("a blob is named sha256:<64 lower-case hex digits>", request.segments[3]);
+    if (!request.content_length) throw Failure("invalid_request", "send the blob with a Content-Length");
+    if (*request.content_length > storage::kMaxBlobBytes)
+      throw Failure("too_large", "a file may hold at most 2 GiB (2,147,483,648 bytes)");
+    return std::make_unique<BlobSink>(std::make_unique<storage::BlobIngest>(blobs_, *digest, *request.content_length));
   }
+  storage::UploadSession session = own_session(who, request.segments[3]);
+  if (request.content_length && session.offset + *request.content_length > storage::kMaxBlobBytes) {
+    blobs_.cancel_upload(session.id);
+    throw Failure("too_large", "the upload would pass 2 GiB per file; the session is removed");
+  }
+  if (const auto start = range_start(request.content_range); start && *start != session.offset) {
+    ApiResponse response = session_response(session, 416);
+    response.body = {{"error", {{"code", "range_mismatch"},
+                                {"message", "the upload continues at byte " + std::to_string(session.offset)},
+                                {"details", json::array()}}},
+                     {"offset", session.offset}};
+    throw EarlyResponse{std::move(response)};
+  }
+  std::optional<crypto::Digest> complete_as;
+  if (request.method == "PUT") {
+    auto it = request.query.find("digest");
+    if (it == request.query.end() || !crypto::Digest::parse(it->second))
+      bad_request("finish an upload with ?digest=sha256:<64 lower-case hex digits>");
+    complete_as = crypto::Digest::parse(it->second);
+  }
+  return std::make_unique<SessionSink>(blobs_, std::move(session), std::move(complete_as));
 }
 
 ApiResponse Api::handle(const ApiRequest& request) {
@@ -248,6 +330,7 @@ ApiResponse Api::route(const ApiRequest& request) {
                                             string_field(body, "description", false));
     return ok(repo_json(repo), 201);
   }
+  if (s.size() >= 3 && s[2] == "uploads") return route_uploads(request, who);
   if (m == "HEAD" && is({"api", "v1", "blobs", "*"})) {
     const auto digest = crypto::Digest::parse(s[3]);
     const auto size = digest ? blobs_.size(*digest) : std::nullopt;
@@ -260,6 +343,21 @@ ApiResponse Api::route(const ApiRequest& request) {
     for (std::size_t i = 0; i < s.size(); ++i) path += (i ? "/" : "") + s[i];
     return path;
   }());
+}
+
+ApiResponse Api::route_uploads(const ApiRequest& request, const registry::Caller& who) {
+  const auto& s = request.segments;
+  if (request.method == "POST" && s.size() == 3) {
+    if (who.anonymous()) throw Failure("unauthorized", "sign in to upload: send 'Authorization: Bearer <token>'");
+    if (who.scope < storage::Scope::write) throw Failure("forbidden", "uploading needs a token with scope 'write'");
+    return session_response(blobs_.start_upload(who.user->name), 202);
+  }
+  if (s.size() == 4 && request.method == "GET") return session_response(own_session(who, s[3]), 200);
+  if (s.size() == 4 && request.method == "DELETE") {
+    blobs_.cancel_upload(own_session(who, s[3]).id);
+    return ok(nullptr, 204);
+  }
+  throw Failure("not_found", "no such endpoint");
 }
 
 ApiResponse Api::route_repo(const ApiRequest& request, const registry::Caller& who) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct ApiRequest {
   std::map<std::string, std::string> query;  // decoded query parameters
   std::string authorization;                 // the Authorization header
   std::string range;                         // the Range header
+  std::string content_range;                 // the Content-Range header (upload chunks)
   std::optional<std::uint64_t> content_length;
   std::string body;                          // JSON requests only
 };
@@ -42,15 +44,29 @@ struct ApiResponse {
   std::optional<Download> download;
 };
 
+// Where a streamed request body goes, chunk by chunk, before its response is made.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual void append(std::span<const std::byte> bytes) = 0;  // throws Failure
+  virtual ApiResponse finish() = 0;
+};
+
+// Thrown by begin_stream when a response is due before any byte of the body is read
+// (e.g. 416 with the offset an upload session stands at).
+struct EarlyResponse {
+  ApiResponse response;
+};
+
 class Api {
  public:
   Api(registry::Registry& registry, storage::BlobStore& blobs, storage::MetadataStore& metadata);
 
-  // Whether the request streams its body into a blob (the network layer then calls
-  // begin_upload / finish_upload instead of handle).
-  static bool is_upload(const ApiRequest& request);
-  std::unique_ptr<storage::BlobIngest> begin_upload(const ApiRequest& request);  // throws Failure
-  ApiResponse finish_upload(storage::BlobIngest& ingest);
+  // Whether the request's body is streamed to storage (a blob upload, or a chunk of an
+  // upload session): the network layer then calls begin_stream, feeds the sink, and
+  // sends its finish() instead of calling handle.
+  static bool is_streamed(const ApiRequest& request);
+  std::unique_ptr<BodySink> begin_stream(const ApiRequest& request);  // throws Failure or EarlyResponse
 
   // Every other request; failures become JSON error responses.
   ApiResponse handle(const ApiRequest& request);
@@ -64,6 +80,8 @@ class Api {
   storage::MetadataStore& metadata_;
 
   ApiResponse route(const ApiRequest& request);
+  ApiResponse route_uploads(const ApiRequest& request, const registry::Caller& who);
+  storage::UploadSession own_session(const registry::Caller& who, const std::string& id);
   ApiResponse route_repo(const ApiRequest& request, const registry::Caller& who);
   registry::Caller caller(const ApiRequest& request);
 };

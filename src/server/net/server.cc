@@ -46,6 +46,7 @@ ApiRequest make_request(const http::request_parser<http::buffer_body>& parser) {
   for (auto param : target->params()) request.query[param.key] = param.value;
   request.authorization = std::string(header[http::field::authorization]);
   request.range = std::string(header[http::field::range]);
+  request.content_range = std::string(header[http::field::content_range]);
   if (parser.content_length()) request.content_length = *parser.content_length();
   return request;
 }
@@ -149,13 +150,12 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
       ApiResponse response;
       try {
         ApiRequest request = make_request(parser);
-        if (Api::is_upload(request)) {
-          auto ingest = api.begin_upload(request);
+        if (Api::is_streamed(request)) {
+          auto sink = api.begin_stream(request);
           co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
-            ingest->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
+            sink->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
           });
-          response = api.finish_upload(*ingest);
-        } else {
+          response = sink->finish();        } else {
           if (request.content_length && *request.content_length > kJsonBodyLimit)
             throw Failure("too_large", "a JSON body holds at most 1 MiB");
           co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
@@ -167,6 +167,9 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
       } catch (const Failure& failure) {
         response = Api::error_response(failure.error());
         keep_alive = keep_alive && parser.is_done();  // an unread body ends the connection
+      } catch (EarlyResponse& early) {
+        response = std::move(early.response);
+        keep_alive = keep_alive && parser.is_done();
       }
       if (response.download)
         co_await write_download(stream, response, head, keep_alive, timeout);

@@ -3,6 +3,8 @@
 //   ROOT/
 //     blobs/sha256/ab/cd/abcd...   finished blobs (read-only once renamed into place)
 //     tmp/write-<random>           writes in progress: written, fsynced, renamed
+//     uploads/<id>/data            upload sessions: the bytes received so far
+//     uploads/<id>/owner           ... and who started it
 //
 // A blob appears atomically (rename) and only after its bytes are on disk (fsync of
 // the file, then of its folder), so a crash leaves either the whole blob or a temp file
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <utility>
 
@@ -55,6 +58,20 @@ void fsync_directory(const fs::path& dir) {
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) io_failure("cannot sync the folder", dir);
 }
 
+void write_all(int fd, std::span<const std::byte> bytes, const fs::path& path) {
+  const std::byte* data = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t written = ::write(fd, data, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      io_failure("cannot write", path);
+    }
+    data += written;
+    left -= static_cast<std::size_t>(written);
+  }
+}
+
 std::string random_name() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
@@ -78,17 +95,7 @@ class FileBlobWriter final : public BlobWriter {
   }
 
   void append(std::span<const std::byte> bytes) override {
-    const std::byte* data = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-      const ssize_t written = ::write(fd_.get(), data, left);
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        io_failure("cannot write the blob", temp_);
-      }
-      data += written;
-      left -= static_cast<std::size_t>(written);
-    }
+    write_all(fd_.get(), bytes, temp_);
     size_ += bytes.size();
   }
 
@@ -136,10 +143,12 @@ class FileBlobReader final : public BlobReader {
 
 class FilesystemBlobStore final : public BlobStore {
  public:
-  explicit FilesystemBlobStore(const fs::path& root) : blobs_(root / "blobs"), tmp_(root / "tmp") {
+  explicit FilesystemBlobStore(const fs::path& root)
+      : blobs_(root / "blobs"), tmp_(root / "tmp"), uploads_(root / "uploads") {
     std::error_code error;
     fs::create_directories(blobs_ / "sha256", error);
     fs::create_directories(tmp_, error);
+    fs::create_directories(uploads_, error);
     if (error) throw Failure("io_error", "cannot create the blob folders: " + error.message(), root.string());
   }
 
@@ -188,6 +197,78 @@ class FilesystemBlobStore final : public BlobStore {
     return path;
   }
 
+  UploadSession start_upload(const std::string& owner) override {
+    const std::string id = random_name().substr(6);
+    const fs::path dir = uploads_ / id;
+    std::error_code error;
+    fs::create_directories(dir, error);
+    if (error) throw Failure("io_error", "cannot create the upload session: " + error.message(), dir);
+    std::ofstream(dir / "owner") << owner;
+    UniqueFd data(::open((dir / "data").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (data.get() < 0) io_failure("cannot create the upload session", dir);
+    return {id, owner, 0, now_seconds()};
+  }
+
+  std::optional<UploadSession> find_upload(const std::string& id) override {
+    if (!is_session_id(id)) return std::nullopt;
+    const fs::path dir = uploads_ / id;
+    struct stat info {};
+    if (::stat((dir / "data").c_str(), &info) != 0) return std::nullopt;
+    std::ifstream owner_file(dir / "owner");
+    std::string owner;
+    std::getline(owner_file, owner);
+    return UploadSession{id, owner, static_cast<std::uint64_t>(info.st_size), static_cast<std::int64_t>(info.st_mtime)};
+  }
+
+  std::uint64_t append_upload(const std::string& id, std::uint64_t offset, std::span<const std::byte> bytes) override {
+    const auto session = find_upload(id);
+    if (!session) throw Failure("not_found", "no upload session " + id);
+    if (offset != session->offset)
+      throw Failure("range_mismatch", "the upload continues at byte " + std::to_string(session->offset) + ", not " +
+                                          std::to_string(offset));
+    if (session->offset + bytes.size() > kMaxBlobBytes) {
+      cancel_upload(id);
+      throw Failure("too_large", "the upload passed the limit of 2 GiB per file; the session is removed");
+    }
+    UniqueFd fd(::open((uploads_ / id / "data").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    if (fd.get() < 0) io_failure("cannot open the upload session", uploads_ / id);
+    write_all(fd.get(), bytes, uploads_ / id);
+    return session->offset + bytes.size();
+  }
+
+  crypto::Digest complete_upload(const std::string& id, const std::optional<crypto::Digest>& expected) override {
+    if (!find_upload(id)) throw Failure("not_found", "no upload session " + id);
+    struct Cleanup {
+      FilesystemBlobStore& store;
+      const std::string& id;
+      ~Cleanup() { store.cancel_upload(id); }
+    } cleanup{*this, id};
+    UniqueFd fd(::open((uploads_ / id / "data").c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) io_failure("cannot read the upload session", uploads_ / id);
+    BlobIngest ingest(*this, expected);
+    FileBlobReader reader(std::move(fd));
+    std::vector<std::byte> buffer(1 << 20);
+    for (std::size_t n; (n = reader.read(buffer)) > 0;) ingest.append(std::span(buffer.data(), n));
+    return ingest.finish();
+  }
+
+  bool cancel_upload(const std::string& id) override {
+    if (!is_session_id(id)) return false;
+    std::error_code error;
+    return fs::remove_all(uploads_ / id, error) > 0;
+  }
+
+  std::size_t purge_uploads(std::chrono::seconds age) override {
+    std::size_t removed = 0;
+    std::error_code error;
+    const auto cutoff = fs::file_time_type::clock::now() - age;
+    for (const auto& entry : fs::directory_iterator(uploads_, error)) {
+      if (fs::last_write_time(entry.path() / "data", error) <= cutoff && fs::remove_all(entry.path(), error) > 0)
+        ++removed;
+    }
+    return removed;
+  }
+
   std::size_t purge_incomplete(std::chrono::seconds age) override {
     std::size_t removed = 0;
     std::error_code error;
@@ -201,6 +282,16 @@ class FilesystemBlobStore final : public BlobStore {
  private:
   fs::path blobs_;
   fs::path tmp_;
+  fs::path uploads_;
+
+  // Session ids are made here (24 hex digits); anything else is never a path.
+  static bool is_session_id(const std::string& id) {
+    return id.size() == 24 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  }
+
+  static std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
 
   fs::path path_of(const crypto::Digest& digest) const { return blobs_ / blob_key(digest); }
 };

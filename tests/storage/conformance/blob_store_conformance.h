@@ -23,6 +23,7 @@ class BlobStoreConformance : public ::testing::TestWithParam<BlobStoreFactory> {
   void TearDown() override {
     if (!store_) return;
     EXPECT_EQ(store_->purge_incomplete(std::chrono::seconds(-1)), 0u) << "a write left temporary data behind";
+    EXPECT_EQ(store_->purge_uploads(std::chrono::seconds(-1)), 0u) << "an upload session was left behind";
     for (const auto& digest : store_->list()) store_->remove(digest);
   }
 
@@ -127,6 +128,40 @@ TEST_P(BlobStoreConformance, AnAbandonedWriteLeavesNothing) {
     writer->append(as_bytes("abandoned half way"));
   }
   EXPECT_TRUE(store_->list().empty());
+}
+
+TEST_P(BlobStoreConformance, AnUploadSessionResumesAtItsOffsetAndCompletes) {
+  const UploadSession session = store_->start_upload("ada");
+  EXPECT_EQ(store_->find_upload(session.id)->owner, "ada");
+  EXPECT_EQ(store_->append_upload(session.id, 0, as_bytes("neuro")), 5u);
+  EXPECT_EQ(failure_code([&] { store_->append_upload(session.id, 0, as_bytes("again")); }), "range_mismatch");
+  EXPECT_EQ(failure_code([&] { store_->append_upload(session.id, 9, as_bytes("ahead")); }), "range_mismatch");
+  EXPECT_EQ(store_->append_upload(session.id, 5, as_bytes("morphic")), 12u);
+  EXPECT_EQ(store_->find_upload(session.id)->offset, 12u);
+  const crypto::Digest digest = store_->complete_upload(session.id, crypto::Digest{crypto::sha256_hex("neuromorphic")});
+  EXPECT_EQ(read_all(digest), "neuromorphic");
+  EXPECT_FALSE(store_->find_upload(session.id));
+  store_->remove(digest);
+}
+
+TEST_P(BlobStoreConformance, AnUploadWithTheWrongDigestKeepsNothing) {
+  const UploadSession session = store_->start_upload("ada");
+  store_->append_upload(session.id, 0, as_bytes("bytes"));
+  EXPECT_EQ(failure_code([&] { store_->complete_upload(session.id, crypto::Digest{crypto::sha256_hex("other")}); }),
+            "digest_mismatch");
+  EXPECT_FALSE(store_->find_upload(session.id));
+  EXPECT_TRUE(store_->list().empty());
+}
+
+TEST_P(BlobStoreConformance, UploadSessionsAreCancelledAndPurged) {
+  const UploadSession a = store_->start_upload("ada"), b = store_->start_upload("bob");
+  EXPECT_TRUE(store_->cancel_upload(a.id));
+  EXPECT_FALSE(store_->cancel_upload(a.id));
+  EXPECT_EQ(store_->purge_uploads(std::chrono::hours(1)), 0u);  // too young
+  EXPECT_EQ(store_->purge_uploads(std::chrono::seconds(-1)), 1u);
+  EXPECT_FALSE(store_->find_upload(b.id));
+  for (const char* bad : {"", "../blobs", "0123456789abcdef0123456/", "not-a-session"})
+    EXPECT_FALSE(store_->find_upload(bad)) << bad;
 }
 
 }  // namespace synfire::storage::conformance
