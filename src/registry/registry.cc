@@ -293,6 +293,7 @@ storage::Release Registry::publish(const Caller& caller, const ReleaseRequest& r
   if (!repo) repo = metadata_.create_repo(request.ns, request.repo, request.create_private, "", clock_());
   if (!repo) repo = metadata_.find_repo(request.ns, request.repo);  // created by a concurrent push
 
+  for (const auto& [name, digest] : files) blobs_.touch(digest);  // restart the collector's grace period
   const auto report = nlohmann::json::parse(model.report_json);
   storage::Release release;
   release.repo_id = repo->id;
@@ -357,6 +358,24 @@ void Registry::set_yanked(const Caller& caller, const std::string& ns, const std
     fail("forbidden", "only an owner or admin of '" + ns + "' may yank or unyank releases");
   if (yanked && reason.empty()) fail("invalid_request", "say why the release is yanked (a reason is required)");
   metadata_.set_yanked(release.repo_id, release.version, yanked, reason);
+}
+
+Registry::GarbageReport Registry::collect_garbage(std::chrono::seconds grace) {
+  GarbageReport report;
+  report.uploads_removed = blobs_.purge_uploads(grace);
+  report.temporaries_removed = blobs_.purge_incomplete(std::min(grace, std::chrono::seconds(3600)));
+  const std::int64_t cutoff = clock_() - grace.count();
+  std::set<std::string> referenced;
+  for (auto& hex : metadata_.referenced_blobs()) referenced.insert(std::move(hex));
+  for (const auto& digest : blobs_.list()) {
+    if (referenced.count(digest.hex)) continue;
+    const auto touched = blobs_.touched_at(digest);
+    if (!touched || *touched > cutoff) continue;
+    // A release committed since the list was read may reference it now: look again.
+    if (metadata_.blob_referenced(digest.hex)) continue;
+    if (blobs_.remove(digest)) ++report.blobs_removed;
+  }
+  return report;
 }
 
 }  // namespace synfire::registry

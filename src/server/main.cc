@@ -5,7 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -77,6 +80,10 @@ int main(int argc, char** argv) {
   token_create->add_option("NAME", token_user)->required();
   token_create->add_option("--scope", scope_name, "read, write or admin")->check(CLI::IsMember({"read", "write", "admin"}));
 
+  auto* gc_cmd = app.add_subcommand("gc", "remove unreferenced blobs and abandoned uploads");
+  int grace_hours = 24;
+  gc_cmd->add_option("--grace-hours", grace_hours, "keep what was used within this many hours")->check(CLI::NonNegativeNumber);
+
   CLI11_PARSE(app, argc, argv);
   try {
     Stores stores(data, worker);
@@ -95,19 +102,40 @@ int main(int argc, char** argv) {
       std::cout << registry.create_token(caller, "cli", *synfire::storage::scope_from_name(scope_name), std::nullopt).secret << "\n";
       return 0;
     }
-    if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
+    if (*gc_cmd) {
+      const auto report = registry.collect_garbage(std::chrono::hours(grace_hours));
+      std::cout << "removed " << report.blobs_removed << " unreferenced blob(s), " << report.uploads_removed
+                << " abandoned upload session(s), " << report.temporaries_removed << " temporary file(s)\n";
+      return 0;
+    }
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw synfire::Failure("invalid_request", "--listen takes HOST:PORT, not '" + listen + "'");
     synfire::server::ServerOptions options;
     options.host = listen.substr(0, colon);
     options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
     options.idle_timeout_seconds = idle_timeout;
+    if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
     static std::string host;
     host = options.host;
+    // The collector runs hourly beside the server, with a day of grace.
+    std::jthread collector([&registry](std::stop_token stop) {
+      std::mutex mutex;
+      std::condition_variable_any wake;
+      while (true) {
+        std::unique_lock lock(mutex);
+        if (wake.wait_for(lock, stop, std::chrono::hours(1), [] { return false; }) || stop.stop_requested()) return;
+        try {
+          registry.collect_garbage(std::chrono::hours(24));
+        } catch (const std::exception& e) {
+          std::cerr << "synfire-server: garbage collection failed: " << e.what() << "\n";
+        }
+      }
+    });
     synfire::server::serve(api, options, [](std::uint16_t port) {
       std::cout << "synfire-server listening on http://" << host << ":" << port << std::endl;
     });
+    collector.request_stop();
     std::cout << "synfire-server stopped" << std::endl;
     return 0;
   } catch (const synfire::Failure& failure) {

@@ -197,5 +197,20 @@ TEST_F(RegistryTest, LatestResolveAndYank) {
   EXPECT_EQ(error_of([&] { registry_.set_yanked(bob, "ada", "snn", "1.0.0", true, "x"); }).code, "forbidden");
 }
 
+TEST_F(RegistryTest, CollectsUnreferencedBlobsAfterTheGracePeriodOnly) {
+  const Caller ada = user("ada");
+  const storage::Release release = registry_.publish(ada, request("ada", "snn", "1.0.0"));
+  const auto orphan = *crypto::Digest::parse(upload("uploaded, never released"));
+  const auto session = blobs_->start_upload("ada");
+  now_ = system_clock_now();
+  EXPECT_EQ(registry_.collect_garbage(std::chrono::hours(1)).blobs_removed, 0u);  // within the grace period
+  now_ += 2 * 3600;
+  const auto report = registry_.collect_garbage(std::chrono::hours(1));
+  EXPECT_EQ(report.blobs_removed, 1u);
+  EXPECT_FALSE(blobs_->size(orphan));
+  for (const auto& file : release.files) EXPECT_TRUE(blobs_->size(crypto::Digest{file.sha256})) << file.name;
+  EXPECT_TRUE(blobs_->find_upload(session.id));  // its files are not old on disk yet
+}
+
 }  // namespace
 }  // namespace synfire::registry

@@ -90,6 +90,15 @@ class Registry {
   void set_yanked(const Caller& caller, const std::string& ns, const std::string& repo, const std::string& version,
                   bool yanked, const std::string& reason);
 
+  // ---- maintenance ------------------------------------------------------------------
+  struct GarbageReport {
+    std::size_t blobs_removed = 0, uploads_removed = 0, temporaries_removed = 0;
+  };
+  // Removes blobs no release references and untouched for `grace`, upload sessions
+  // idle for `grace`, and temporary files of interrupted writes. Never a blob a
+  // release references: references are read again right before each removal.
+  GarbageReport collect_garbage(std::chrono::seconds grace);
+
   // Whether the caller may write to a namespace (its own, or an org where it has write).
   bool can_write(const Caller& caller, const std::string& ns);
 

@@ -65,6 +65,11 @@ class BlobStore {
   // Returns false when there was nothing to remove.
   virtual bool remove(const crypto::Digest& digest) = 0;
   virtual std::vector<crypto::Digest> list() = 0;
+  // When the blob was stored or last touched (Unix seconds); nullopt when absent.
+  virtual std::optional<std::int64_t> touched_at(const crypto::Digest& digest) = 0;
+  // Marks the blob as just used, so that the garbage collector's grace period starts
+  // again (a release about to reference it). Returns false when absent.
+  virtual bool touch(const crypto::Digest& digest) = 0;
   // A local file holding the blob, for readers that need a path (the NIR reader);
   // nullopt when the driver keeps blobs elsewhere (then copy it out with open()).
   virtual std::optional<std::filesystem::path> local_path(const crypto::Digest& digest) = 0;

@@ -135,8 +135,9 @@ class MetadataStore {
   virtual bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) = 0;
   virtual void count_download(std::int64_t repo_id) = 0;
 
-  // Every blob a release references (hex), for the garbage collector.
+  // Every blob a release references (hex, sorted), for the garbage collector.
   virtual std::vector<std::string> referenced_blobs() = 0;
+  virtual bool blob_referenced(const std::string& sha256) = 0;
 };
 
 // SQLite in WAL mode; numbered migrations run on open. Creates the file if missing.

@@ -190,6 +190,16 @@ class FilesystemBlobStore final : public BlobStore {
     return digests;
   }
 
+  std::optional<std::int64_t> touched_at(const crypto::Digest& digest) override {
+    struct stat info {};
+    if (::stat(path_of(digest).c_str(), &info) != 0) return std::nullopt;
+    return static_cast<std::int64_t>(info.st_mtime);
+  }
+
+  bool touch(const crypto::Digest& digest) override {
+    return ::utimensat(AT_FDCWD, path_of(digest).c_str(), nullptr, 0) == 0;
+  }
+
   std::optional<std::filesystem::path> local_path(const crypto::Digest& digest) override {
     fs::path path = path_of(digest);
     std::error_code error;

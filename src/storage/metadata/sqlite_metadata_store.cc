@@ -303,6 +303,11 @@ class SqliteMetadataStore final : public MetadataStore {
     s.bind(1, repo_id).run();
   }
 
+  bool blob_referenced(const std::string& sha256) override {
+    return one("SELECT 1 FROM release_files WHERE sha256 = ? LIMIT 1", [](const Statement&) { return true; }, sha256)
+        .has_value();
+  }
+
   std::vector<std::string> referenced_blobs() override {
     std::lock_guard lock(mutex_);
     Statement s(db_, "SELECT DISTINCT sha256 FROM release_files ORDER BY sha256");

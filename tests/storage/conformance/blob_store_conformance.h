@@ -83,6 +83,18 @@ TEST_P(BlobStoreConformance, StoresTheSameBytesOnce) {
   EXPECT_TRUE(store_->list().empty());
 }
 
+TEST_P(BlobStoreConformance, KnowsWhenABlobWasLastTouched) {
+  const crypto::Digest digest = put("touched");
+  const auto stored = store_->touched_at(digest);
+  ASSERT_TRUE(stored);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(std::abs(*stored - now), 5);
+  EXPECT_TRUE(store_->touch(digest));
+  const crypto::Digest absent{crypto::sha256_hex("absent")};
+  EXPECT_FALSE(store_->touch(absent));
+  EXPECT_FALSE(store_->touched_at(absent));
+}
+
 TEST_P(BlobStoreConformance, StoresAnEmptyBlob) {
   const crypto::Digest digest = put("");
   EXPECT_EQ(store_->size(digest), 0u);

@@ -108,6 +108,8 @@ TEST_P(MetadataStoreConformance, AReleaseIsCreatedOnceWithItsFiles) {
   ASSERT_TRUE(found);
   EXPECT_EQ(found->files, first.files);
   EXPECT_EQ(store_->referenced_blobs(), (std::vector<std::string>{std::string(64, 'a'), std::string(64, 'c')}));
+  EXPECT_TRUE(store_->blob_referenced(std::string(64, 'a')));
+  EXPECT_FALSE(store_->blob_referenced(std::string(64, 'f')));
 }
 
 TEST_P(MetadataStoreConformance, ListsReleasesNewestFirstAndYanksByFlag) {
