@@ -8,6 +8,7 @@
 #include <set>
 
 #include "synfire/card/card.h"
+#include "synfire/registry/compatibility.h"
 #include "synfire/error.h"
 #include "synfire/semver/semver.h"
 
@@ -311,6 +312,7 @@ storage::Release Registry::publish(const Caller& caller, const ReleaseRequest& r
   if (metadata_.create_release(release) == storage::CreateResult::exists)
     fail("release_exists", "version " + identity + " of " + request.ns + "/" + request.repo +
                                " exists; releases are immutable: publish a new version instead");
+  reindex(*repo);
   return release;
 }
 
@@ -358,6 +360,60 @@ void Registry::set_yanked(const Caller& caller, const std::string& ns, const std
     fail("forbidden", "only an owner or admin of '" + ns + "' may yank or unyank releases");
   if (yanked && reason.empty()) fail("invalid_request", "say why the release is yanked (a reason is required)");
   metadata_.set_yanked(release.repo_id, release.version, yanked, reason);
+  reindex(get_repo(caller, ns, repo));
+}
+
+void Registry::reindex(const storage::Repo& repo) {
+  storage::SearchEntry entry;
+  entry.repo_id = repo.id;
+  entry.description = repo.description;
+  const auto releases = metadata_.list_releases(repo.id);
+  const storage::Release* latest = nullptr;
+  for (const auto& r : releases)
+    if (!r.yanked && (!latest || (latest->prerelease && !r.prerelease))) latest = &r;
+  if (latest) {
+    const auto card = nlohmann::json::parse(latest->card_json.empty() ? "{}" : latest->card_json);
+    const auto extract = nlohmann::json::parse(latest->extract_json.empty() ? "{}" : latest->extract_json);
+    entry.description = card.value("description", repo.description);
+    entry.updated_at = latest->created_at;
+    auto add = [&](const char* kind, const std::string& value) { entry.facets.emplace_back(kind, value); };
+    for (const char* field : {"tags", "capabilities"})
+      if (card.contains(field) && card[field].is_array())
+        for (const auto& v : card[field])
+          if (v.is_string()) {
+            add(std::string(field) == "tags" ? "tag" : "capability", v.get<std::string>());
+            entry.keywords += v.get<std::string>() + " ";
+          }
+    if (card.contains("tested_platforms") && card["tested_platforms"].is_array())
+      for (const auto& p : card["tested_platforms"])
+        if (p.is_object() && p.contains("name") && p["name"].is_string()) add("platform", p["name"].get<std::string>());
+    for (const auto& v : extract.value("neuron_types", nlohmann::json::array())) add("neuron_type", v.get<std::string>());
+    for (const auto& v : extract.value("linear_ops", nlohmann::json::array())) add("linear_op", v.get<std::string>());
+    if (extract.contains("model_size_category")) add("size", extract["model_size_category"].get<std::string>());
+    if (!latest->license.empty()) add("license", latest->license);
+    const nlohmann::json compatible = compatibility(extract);
+    for (const auto& [framework, result] : compatible["frameworks"].items())
+      if (result["can_load"].get<bool>()) add("compatible_with", framework);
+  }
+  metadata_.index_repo(entry);
+}
+
+storage::SearchResult Registry::search(const Caller& caller, storage::SearchQuery query) {
+  if (query.page < 1 || query.per_page < 1 || query.per_page > 100)
+    fail("invalid_request", "page starts at 1; per_page is 1 to 100");
+  static const std::set<std::string> kSorts = {"relevance", "downloads", "updated", "name"};
+  if (!kSorts.count(query.sort)) fail("invalid_request", "sort is relevance, downloads, updated or name");
+  static const std::set<std::string> kFacets = {"tag", "capability", "neuron_type", "linear_op", "license",
+                                                "size", "platform", "compatible_with"};
+  for (const auto& [kind, value] : query.filters)
+    if (!kFacets.count(kind)) fail("invalid_request", "there is no filter '" + kind + "'");
+  query.viewer_admin = !caller.anonymous() && caller.user->admin;
+  query.viewer_namespaces.clear();
+  if (!caller.anonymous()) {
+    query.viewer_namespaces = metadata_.user_orgs(caller.user->id);
+    query.viewer_namespaces.push_back(caller.user->name);
+  }
+  return metadata_.search(query);
 }
 
 Registry::GarbageReport Registry::collect_garbage(std::chrono::seconds grace) {

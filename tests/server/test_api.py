@@ -170,6 +170,66 @@ class UploadSessions(ApiTest):
         self.assertEqual(s.json("POST", "/api/v1/uploads", None, None)[0], 401)
 
 
+class Search(ApiTest):
+    def card(self, description, tags, platforms=()):
+        return json.dumps({"license": "MIT" if "mit" in tags else "Apache-2.0", "description": description,
+                           "tags": tags, "capabilities": ["spiking"],
+                           "tested_platforms": [{"name": p, "type": "hardware"} for p in platforms]}).encode()
+
+    def search(self, query, token=None):
+        status, body = self.server.json("GET", "/api/v1/search?" + query, token=token)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_full_text_filters_facets_and_visibility(self):
+        s = self.server
+        ada, bob = s.user("ada"), s.user("bob")
+        self.publish(ada, "ada/mnist-cnn", "1.0.0", card=self.card("Digits with a spiking CNN", ["mnist", "mit"], ["Loihi 2"]))
+        self.publish(ada, "ada/braille", "1.0.0", model=OTHER_MODEL,
+                     card=self.card("Braille reading, recurrent", ["braille"]))
+        self.publish(ada, "ada/hidden", "1.0.0", card=self.card("A private mnist model", ["mnist"]),
+                     extra={"private": True})
+
+        names = lambda body: sorted(r["name"] for r in body["results"])
+        self.assertEqual(names(self.search("q=mnist")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("q=mnist", ada)), ["hidden", "mnist-cnn"])
+        self.assertEqual(names(self.search("q=mnist", bob)), ["mnist-cnn"])
+        self.assertEqual(names(self.search("q=digit")), ["mnist-cnn"])  # prefixes match
+        self.assertEqual(names(self.search("q=spik")), ["braille", "mnist-cnn"])  # capabilities too
+        self.assertEqual(names(self.search("q=braille")), ["braille"])
+        self.assertEqual(names(self.search("tag=MNIST")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("neuron_type=CubaLIF")), ["braille"])
+        self.assertEqual(names(self.search("linear_op=Conv2d")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("license=MIT")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("platform=Loihi%202")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("compatible_with=hxtorch")), [])
+        self.assertEqual(names(self.search("compatible_with=Lava")), ["braille", "mnist-cnn"])
+        self.assertEqual(names(self.search("compatible_with=Sinabs")), ["mnist-cnn"])  # no CubaLIF in Sinabs
+        self.assertEqual(names(self.search("capability=spiking&size=small")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("namespace=ada&sort=name")), ["braille", "mnist-cnn"])
+        self.assertEqual(names(self.search('q=%22OR%20*%20NEAR(')), [])  # FTS syntax in input is inert
+
+        body = self.search("capability=spiking")
+        self.assertEqual(body["total"], 2)
+        self.assertEqual(body["facets"]["tag"], {"mnist": 1, "mit": 1, "braille": 1})
+        self.assertEqual(body["facets"]["license"], {"MIT": 1, "Apache-2.0": 1})
+        page = self.search("sort=name&per_page=1&page=2")
+        self.assertEqual((page["total"], [r["name"] for r in page["results"]]), (2, ["mnist-cnn"]))
+        self.assertEqual(page["results"][0]["latest"], "1.0.0")
+        for bad in ("sort=stars", "per_page=1000", "page=0", "stars=5", "page=x"):
+            self.assertEqual(s.json("GET", "/api/v1/search?" + bad)[0], 400, bad)
+
+    def test_a_yanked_release_leaves_the_index(self):
+        s = self.server
+        ada = s.user("ada")
+        self.publish(ada, "ada/snn", "1.0.0", card=self.card("old", ["first"]))
+        self.publish(ada, "ada/snn", "1.1.0", card=self.card("new", ["second"]))
+        self.assertEqual(self.search("tag=second")["total"], 1)
+        s.json("POST", "/api/v1/repos/ada/snn/releases/1.1.0/yank", {"reason": "bad"}, ada)
+        self.assertEqual(self.search("tag=second")["total"], 0)
+        self.assertEqual(self.search("tag=first")["total"], 1)
+
+
 class Permissions(ApiTest):
     def test_a_private_repository_is_404_to_whoever_may_not_read_it(self):
         s = self.server

@@ -90,6 +90,14 @@ class Registry {
   void set_yanked(const Caller& caller, const std::string& ns, const std::string& repo, const std::string& version,
                   bool yanked, const std::string& reason);
 
+  // ---- search -------------------------------------------------------------------------
+  // Full text over names, descriptions, tags and capabilities, with facet filters
+  // (tag, capability, neuron_type, linear_op, license, size, platform,
+  // compatible_with); private repositories only for those who may read them.
+  storage::SearchResult search(const Caller& caller, storage::SearchQuery query);
+  // Refreshes what search knows of a repository from its latest release.
+  void reindex(const storage::Repo& repo);
+
   // ---- maintenance ------------------------------------------------------------------
   struct GarbageReport {
     std::size_t blobs_removed = 0, uploads_removed = 0, temporaries_removed = 0;

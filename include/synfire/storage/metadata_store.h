@@ -12,6 +12,7 @@
 // Times are Unix seconds.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,34 @@ struct Release {
 
 enum class CreateResult { created, exists };
 
+// What search knows of a repository: its text and its facets (kind -> values), taken
+// from its latest release.
+struct SearchEntry {
+  std::int64_t repo_id = 0;
+  std::string description;
+  std::string keywords;  // tags and capabilities, space-separated
+  std::vector<std::pair<std::string, std::string>> facets;  // ("tag", "snn"), ("license", "MIT") ...
+  std::int64_t updated_at = 0;
+};
+
+struct SearchQuery {
+  std::string text;  // words, all of which must match (prefixes allowed)
+  std::vector<std::pair<std::string, std::string>> filters;  // facet kind and value, all must hold
+  std::string ns;  // only this namespace, when set
+  std::string sort = "relevance";  // relevance | downloads | updated | name
+  int page = 1;
+  int per_page = 20;
+  // Who asks: private repositories are found only by those who may read them.
+  bool viewer_admin = false;
+  std::vector<std::string> viewer_namespaces;  // the viewer's own name and organizations
+};
+
+struct SearchResult {
+  std::vector<Repo> repos;
+  std::uint64_t total = 0;
+  std::map<std::string, std::map<std::string, std::uint64_t>> facets;  // kind -> value -> count
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -134,6 +163,12 @@ class MetadataStore {
   // False when there is no such release.
   virtual bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) = 0;
   virtual void count_download(std::int64_t repo_id) = 0;
+
+  // Replaces what search knows of a repository.
+  virtual void index_repo(const SearchEntry& entry) = 0;
+  virtual SearchResult search(const SearchQuery& query) = 0;
+  // The organizations a user belongs to.
+  virtual std::vector<std::string> user_orgs(std::int64_t user_id) = 0;
 
   // Every blob a release references (hex, sorted), for the garbage collector.
   virtual std::vector<std::string> referenced_blobs() = 0;

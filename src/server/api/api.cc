@@ -1,6 +1,7 @@
 #include "api.h"
 
 #include <functional>
+#include <set>
 
 #include "synfire/error.h"
 #include "synfire/registry/compatibility.h"
@@ -331,6 +332,7 @@ ApiResponse Api::route(const ApiRequest& request) {
     return ok(repo_json(repo), 201);
   }
   if (s.size() >= 3 && s[2] == "uploads") return route_uploads(request, who);
+  if (m == "GET" && is({"api", "v1", "search"})) return search(request, who);
   if (m == "HEAD" && is({"api", "v1", "blobs", "*"})) {
     const auto digest = crypto::Digest::parse(s[3]);
     const auto size = digest ? blobs_.size(*digest) : std::nullopt;
@@ -343,6 +345,52 @@ ApiResponse Api::route(const ApiRequest& request) {
     for (std::size_t i = 0; i < s.size(); ++i) path += (i ? "/" : "") + s[i];
     return path;
   }());
+}
+
+ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) {
+  storage::SearchQuery query;
+  auto param = [&](const char* key) {
+    auto it = request.query.find(key);
+    return it == request.query.end() ? std::string() : it->second;
+  };
+  auto number = [&](const char* key, int fallback) {
+    const std::string text = param(key);
+    if (text.empty()) return fallback;
+    try {
+      return std::stoi(text);
+    } catch (...) {
+      bad_request(std::string(key) + " must be a number");
+    }
+  };
+  static const std::set<std::string> kKnown = {"q", "namespace", "sort", "page", "per_page", "tag", "capability",
+                                               "neuron_type", "linear_op", "license", "size", "platform",
+                                               "compatible_with"};
+  for (const auto& [key, value] : request.query)
+    if (!kKnown.count(key)) bad_request("search has no parameter '" + key + "'", key);
+  query.text = param("q");
+  query.ns = param("namespace");
+  if (!param("sort").empty()) query.sort = param("sort");
+  query.page = number("page", 1);
+  query.per_page = number("per_page", 20);
+  for (const char* facet : {"tag", "capability", "neuron_type", "linear_op", "license", "size", "platform",
+                            "compatible_with"})
+    if (!param(facet).empty()) query.filters.emplace_back(facet, param(facet));
+  const storage::SearchResult found = registry_.search(who, query);
+  json results = json::array();
+  for (const auto& repo : found.repos) {
+    json item = repo_json(repo);
+    try {
+      const auto latest = registry_.latest(who, repo.ns, repo.name);
+      item["latest"] = latest.version;
+      item["license"] = latest.license;
+      item["extract"] = json::parse(latest.extract_json.empty() ? "{}" : latest.extract_json);
+    } catch (const Failure&) {
+      item["latest"] = nullptr;
+    }
+    results.push_back(item);
+  }
+  return ok({{"total", found.total}, {"page", query.page}, {"per_page", query.per_page}, {"results", results},
+             {"facets", found.facets}});
 }
 
 ApiResponse Api::route_uploads(const ApiRequest& request, const registry::Caller& who) {

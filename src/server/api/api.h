@@ -81,6 +81,7 @@ class Api {
 
   ApiResponse route(const ApiRequest& request);
   ApiResponse route_uploads(const ApiRequest& request, const registry::Caller& who);
+  ApiResponse search(const ApiRequest& request, const registry::Caller& who);
   storage::UploadSession own_session(const registry::Caller& who, const std::string& id);
   ApiResponse route_repo(const ApiRequest& request, const registry::Caller& who);
   registry::Caller caller(const ApiRequest& request);

@@ -1,6 +1,7 @@
 // The SQLite metadata driver: one connection in WAL mode, guarded by a mutex (a
 // transaction spans several statements). Migrations are numbered and run on open.
 
+#include <cctype>
 #include <mutex>
 
 #include "sqlite.h"
@@ -85,7 +86,35 @@ CREATE TRIGGER release_files_cannot_change BEFORE UPDATE ON release_files
 CREATE TRIGGER release_files_cannot_go BEFORE DELETE ON release_files
   BEGIN SELECT RAISE(ABORT, 'release files are immutable'); END;
 )sql",
+    // 2: search (full text over names, descriptions, tags and capabilities; facets)
+    R"sql(
+ALTER TABLE repos ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+CREATE VIRTUAL TABLE repo_text USING fts5(name, description, keywords, tokenize = 'unicode61');
+INSERT INTO repo_text (rowid, name, description, keywords) SELECT id, ns || ' ' || name, description, '' FROM repos;
+CREATE TABLE repo_facets (
+  repo_id INTEGER NOT NULL REFERENCES repos(id),
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (repo_id, kind, value));
+CREATE INDEX repo_facets_by_value ON repo_facets (kind, value COLLATE NOCASE);
+)sql",
 };
+
+// Words of a search, each matched as a prefix: "spik mnist" -> "spik"* "mnist"*.
+// Quoting every word keeps FTS5 operators in user input inert.
+std::string fts_query(const std::string& text) {
+  std::string query, word;
+  auto flush = [&] {
+    if (!word.empty()) query += (query.empty() ? "\"" : " \"") + word + "\"*";
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80) word += c;
+    else flush();
+  }
+  flush();
+  return query;
+}
 
 User user_from(const Statement& s) {
   return {s.integer(0), s.text(1), s.text(2), s.integer(3) != 0, s.integer(4)};
@@ -238,9 +267,14 @@ class SqliteMetadataStore final : public MetadataStore {
                                   const std::string& description, std::int64_t now) override {
     std::lock_guard lock(mutex_);
     Statement s(db_, "INSERT INTO repos (ns, name, private, description, created_at) VALUES (?, ?, ?, ?, ?)");
+    Transaction tx(db_);
     s.bind(1, ns).bind(2, name).bind(3, std::int64_t{is_private}).bind(4, description).bind(5, now).run();
     if (s.constraint_violated()) return std::nullopt;
-    return Repo{sqlite3_last_insert_rowid(db_.get()), ns, name, is_private, description, now, 0};
+    const Repo repo{sqlite3_last_insert_rowid(db_.get()), ns, name, is_private, description, now, 0};
+    Statement text(db_, "INSERT INTO repo_text (rowid, name, description, keywords) VALUES (?, ?, ?, '')");
+    text.bind(1, repo.id).bind(2, ns + " " + name).bind(3, description).run();
+    tx.commit();
+    return repo;
   }
 
   std::optional<Repo> find_repo(const std::string& ns, const std::string& name) override {
@@ -301,6 +335,102 @@ class SqliteMetadataStore final : public MetadataStore {
     std::lock_guard lock(mutex_);
     Statement s(db_, "UPDATE repos SET downloads = downloads + 1 WHERE id = ?");
     s.bind(1, repo_id).run();
+  }
+
+  void index_repo(const SearchEntry& entry) override {
+    std::lock_guard lock(mutex_);
+    Transaction tx(db_);
+    Statement name(db_, "SELECT ns || ' ' || name FROM repos WHERE id = ?");
+    name.bind(1, entry.repo_id);
+    if (!name.step()) return;
+    const std::string full_name = name.text(0);
+    Statement drop_text(db_, "DELETE FROM repo_text WHERE rowid = ?");
+    drop_text.bind(1, entry.repo_id).run();
+    Statement text(db_, "INSERT INTO repo_text (rowid, name, description, keywords) VALUES (?, ?, ?, ?)");
+    text.bind(1, entry.repo_id).bind(2, full_name).bind(3, entry.description).bind(4, entry.keywords).run();
+    Statement drop_facets(db_, "DELETE FROM repo_facets WHERE repo_id = ?");
+    drop_facets.bind(1, entry.repo_id).run();
+    for (const auto& [kind, value] : entry.facets) {
+      Statement facet(db_, "INSERT OR IGNORE INTO repo_facets (repo_id, kind, value) VALUES (?, ?, ?)");
+      facet.bind(1, entry.repo_id).bind(2, kind).bind(3, value).run();
+    }
+    Statement updated(db_, "UPDATE repos SET updated_at = ?, description = ? WHERE id = ?");
+    updated.bind(1, entry.updated_at).bind(2, entry.description).bind(3, entry.repo_id).run();
+    tx.commit();
+  }
+
+  SearchResult search(const SearchQuery& q) override {
+    std::lock_guard lock(mutex_);
+    std::string where = "WHERE (r.private = 0 OR ? = 1";
+    std::vector<std::string> texts;  // bound in order after the admin flag
+    for (const auto& ns : q.viewer_namespaces) {
+      where += " OR r.ns = ?";
+      texts.push_back(ns);
+    }
+    where += ")";
+    if (!q.ns.empty()) {
+      where += " AND r.ns = ?";
+      texts.push_back(q.ns);
+    }
+    const std::string match = fts_query(q.text);
+    if (!match.empty()) {
+      where += " AND r.id IN (SELECT rowid FROM repo_text WHERE repo_text MATCH ?)";
+      texts.push_back(match);
+    }
+    for (const auto& [kind, value] : q.filters) {
+      where += " AND EXISTS (SELECT 1 FROM repo_facets f WHERE f.repo_id = r.id AND f.kind = ? AND f.value = ? COLLATE NOCASE)";
+      texts.push_back(kind);
+      texts.push_back(value);
+    }
+    auto bind_where = [&](Statement& st, int first) {
+      st.bind(first, std::int64_t{q.viewer_admin});
+      int i = first;
+      for (const auto& t : texts) st.bind(++i, t);
+      return i;
+    };
+
+    SearchResult result;
+    {
+      Statement count(db_, ("SELECT COUNT(*) FROM repos r " + where).c_str());
+      bind_where(count, 1);
+      count.step();
+      result.total = static_cast<std::uint64_t>(count.integer(0));
+    }
+    std::string order = "r.downloads DESC, r.ns, r.name";
+    std::string rank_join;
+    if (q.sort == "name") order = "r.ns, r.name";
+    else if (q.sort == "updated") order = "r.updated_at DESC, r.ns, r.name";
+    else if (q.sort == "relevance" && !match.empty()) {
+      rank_join = " LEFT JOIN (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
+                  "WHERE repo_text MATCH ?) t ON t.id = r.id ";
+      order = "t.rank, r.downloads DESC, r.ns, r.name";
+    }
+    {
+      Statement page(db_, ("SELECT r.id, r.ns, r.name, r.private, r.description, r.created_at, r.downloads FROM repos r " +
+                           rank_join + where + " ORDER BY " + order + " LIMIT ? OFFSET ?").c_str());
+      int next = 1;
+      if (!rank_join.empty()) page.bind(next++, match);
+      next = bind_where(page, next);
+      page.bind(next + 1, std::int64_t{q.per_page});
+      page.bind(next + 2, std::int64_t{q.per_page} * (q.page - 1));
+      while (page.step()) result.repos.push_back(repo_from(page));
+    }
+    {
+      Statement facets(db_, ("SELECT f.kind, f.value, COUNT(*) FROM repo_facets f WHERE f.repo_id IN "
+                             "(SELECT r.id FROM repos r " + where + ") GROUP BY f.kind, f.value").c_str());
+      bind_where(facets, 1);
+      while (facets.step()) result.facets[facets.text(0)][facets.text(1)] = static_cast<std::uint64_t>(facets.integer(2));
+    }
+    return result;
+  }
+
+  std::vector<std::string> user_orgs(std::int64_t user_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT orgs.name FROM members JOIN orgs ON orgs.id = members.org_id WHERE members.user_id = ?");
+    s.bind(1, user_id);
+    std::vector<std::string> names;
+    while (s.step()) names.push_back(s.text(0));
+    return names;
   }
 
   bool blob_referenced(const std::string& sha256) override {
