@@ -11,12 +11,13 @@ SERVER = os.environ.get("SYNFIRE_SERVER_BIN", "../../build/bin/synfire-server")
 
 
 class ServerProcess:
-    def __init__(self, *extra, demo=False):
-        self.dir = tempfile.mkdtemp(prefix="synfire-server-test-")
+    def __init__(self, *extra, demo=False, directory=None):
+        self.dir = directory or tempfile.mkdtemp(prefix="synfire-server-test-")
+        self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "server.log")
-        with open(self.log, "w") as log:
+        with open(self.log, "a") as log:
             self.proc = subprocess.Popen(
-                [SERVER, "--data", os.path.join(self.dir, "data"), "--listen", "127.0.0.1:0", "--idle-timeout", "2",
+                [SERVER, "--data", self.data, "--listen", "127.0.0.1:0", "--idle-timeout", "2",
                  *([] if demo else ["--no-demo"]), *extra],
                 stdout=subprocess.PIPE, stderr=log, text=True)
         line = self.proc.stdout.readline()
@@ -25,6 +26,11 @@ class ServerProcess:
             self.proc.kill()
             raise RuntimeError("synfire-server did not start: " + line + open(self.log).read())
         self.port = int(match.group(1))
+
+    def kill(self):
+        """kill -9: no shutdown, nothing flushed; the data folder is kept for a restart."""
+        self.proc.kill()
+        self.proc.wait()
 
     def stop(self):
         if self.proc.poll() is None:

@@ -1,0 +1,78 @@
+"""kill -9 the server during an upload and during commits, restart it on the same data:
+no partial release is visible, an upload session resumes, every stored blob is intact."""
+import hashlib
+import json
+import os
+import pathlib
+import threading
+import unittest
+
+from server_process import ServerProcess
+from test_api import CARD, MODEL
+
+
+def stored_blobs(data):
+    return list((pathlib.Path(data) / "blobs" / "sha256").glob("*/*/*"))
+
+
+class Durability(unittest.TestCase):
+    def setUp(self):
+        self.server = ServerProcess()
+        self.addCleanup(lambda: self.server.stop())
+
+    def restart(self):
+        self.server.kill()
+        self.server = ServerProcess(directory=self.server.dir)
+
+    def assert_blobs_intact(self):
+        for blob in stored_blobs(self.server.data):
+            self.assertEqual(hashlib.sha256(blob.read_bytes()).hexdigest(), blob.name, blob)
+
+    def test_an_upload_session_survives_a_kill_and_resumes(self):
+        token = self.server.user("ada")
+        status, session = self.server.json("POST", "/api/v1/uploads", None, token)
+        url = "/api/v1/uploads/" + session["id"]
+        half = len(MODEL) // 2
+        self.assertEqual(self.server.json("PATCH", url, MODEL[:half], token)[1]["offset"], half)
+        self.restart()
+        token = self.server.json("POST", "/api/v1/auth/login", {"name": "ada", "password": "correct horse battery"})[1]["token"]
+        self.assertEqual(self.server.json("GET", url, token=token)[1]["offset"], half)
+        digest = "sha256:" + hashlib.sha256(MODEL).hexdigest()
+        status, body = self.server.json("PUT", url + "?digest=" + digest, MODEL[half:], token,
+                                        {"Content-Range": f"bytes {half}-{len(MODEL) - 1}/*"})
+        self.assertEqual((status, body["digest"]), (201, digest))
+        self.assert_blobs_intact()
+
+    def test_commits_killed_midway_leave_whole_releases_or_none(self):
+        token = self.server.user("ada")
+        files = {"model.nir": self.server.upload(MODEL, token), "nir-card.json": self.server.upload(CARD, token)}
+        outcomes = {}
+
+        def commit(version):
+            try:
+                outcomes[version] = self.server.json("PUT", f"/api/v1/repos/ada/snn/releases/{version}",
+                                                     {"files": files}, token)[0]
+            except Exception:  # the server died under it
+                outcomes[version] = None
+
+        threads = [threading.Thread(target=commit, args=(f"1.0.{i}",)) for i in range(8)]
+        for t in threads:
+            t.start()
+        self.restart()
+        for t in threads:
+            t.join()
+        status, releases = self.server.json("GET", "/api/v1/repos/ada/snn/releases")
+        published = {r["version"]: r for r in releases} if status == 200 else {}
+        for version, outcome in outcomes.items():
+            if outcome == 201:
+                self.assertIn(version, published)  # acknowledged means durable
+        for release in published.values():
+            self.assertEqual({f["name"] for f in release["files"]}, {"model.nir", "nir-card.json"})
+            status, _, data = self.server.request("GET", f"/api/v1/repos/ada/snn/releases/{release['version']}/files/model.nir")
+            self.assertEqual((status, data), (200, MODEL))
+        self.assert_blobs_intact()
+        self.assertEqual(list((pathlib.Path(self.server.data) / "tmp").iterdir()), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
