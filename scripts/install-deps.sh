@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build pkg-config ccache
   libhdf5-dev hdf5-tools libssl-dev libsqlite3-dev libsodium-dev
-  libboost1.81-dev libboost-url1.81-dev
+  libboost1.81-dev libboost-url1.81-dev prometheus-cpp-dev libspdlog-dev
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   node-spdx-license-ids node-spdx-exceptions

@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "demo.h"
+#include "observability.h"
 #include "net/server.h"
 #include "synfire/error.h"
 #include "synfire/registry/registry.h"
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
     options.idle_timeout_seconds = idle_timeout;
     if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
+    synfire::server::Observability observability;
+    api.metrics_text = [&observability] { return observability.metrics_text(); };
     static std::string host;
     host = options.host;
     // The collector runs hourly beside the server, with a day of grace.
@@ -132,9 +135,10 @@ int main(int argc, char** argv) {
         }
       }
     });
-    synfire::server::serve(api, options, [](std::uint16_t port) {
-      std::cout << "synfire-server listening on http://" << host << ":" << port << std::endl;
-    });
+    synfire::server::serve(
+        api, options,
+        [](std::uint16_t port) { std::cout << "synfire-server listening on http://" << host << ":" << port << std::endl; },
+        [&observability](const synfire::server::RequestRecord& r) { observability.record(r); });
     collector.request_stop();
     std::cout << "synfire-server stopped" << std::endl;
     return 0;

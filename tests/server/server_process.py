@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 
 SERVER = os.environ.get("SYNFIRE_SERVER_BIN", "../../build/bin/synfire-server")
 
@@ -26,6 +27,9 @@ class ServerProcess:
             self.proc.kill()
             raise RuntimeError("synfire-server did not start: " + line + open(self.log).read())
         self.port = int(match.group(1))
+        # The access log goes to stdout: keep reading it, or the server blocks on a full pipe.
+        self.access_log = []
+        threading.Thread(target=lambda: self.access_log.extend(self.proc.stdout), daemon=True).start()
 
     def kill(self):
         """kill -9: no shutdown, nothing flushed; the data folder is kept for a restart."""

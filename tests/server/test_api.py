@@ -347,6 +347,21 @@ class Fixtures(ApiTest):
         self.assertEqual(s.json("GET", "/api/v1/repos/ada/bad")[0], 404)  # nothing was created
 
 
+class Observability(ApiTest):
+    def test_metrics_count_requests(self):
+        self.server.json("GET", "/healthz")
+        self.server.json("GET", "/api/v1/nothing")
+        status, headers, text = self.server.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        self.assertIn('synfire_http_requests_total{method="GET",status="404"} 1', text.decode())
+        self.assertIn("synfire_http_request_duration_seconds_bucket", text.decode())
+        time.sleep(0.2)
+        entry = json.loads(next(line for line in self.server.access_log if '"/api/v1/nothing"' in line))
+        self.assertEqual((entry["method"], entry["status"]), ("GET", 404))
+        self.assertNotIn("Bearer", "".join(self.server.access_log))
+
+
 class Lifecycle(unittest.TestCase):
     def test_a_new_data_folder_gets_the_demo_models(self):
         server = ServerProcess(demo=True)

@@ -64,7 +64,12 @@ json release_json(const storage::Release& r) {
           {"files", files}};
 }
 
-ApiResponse ok(json body, int status = 200) { return {status, std::move(body), {}, std::nullopt}; }
+ApiResponse ok(json body, int status = 200) {
+  ApiResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
 
 storage::Scope scope_field(const json& body) {
   const std::string name = string_field(body, "scope", false);
@@ -113,7 +118,7 @@ ApiResponse Api::error_response(const Error& error) {
   for (const auto& d : error.details) details.push_back({{"code", d.code}, {"message", d.message}, {"where", d.where}});
   json body = {{"error", {{"code", error.code}, {"message", error.message}, {"details", details}}}};
   if (!error.where.empty()) body["error"]["where"] = error.where;
-  ApiResponse response{registry::http_status_of(error.code), body, {}, std::nullopt};
+  ApiResponse response = ok(body, registry::http_status_of(error.code));
   if (response.status == 401) response.headers["WWW-Authenticate"] = "Bearer";
   return response;
 }
@@ -260,6 +265,12 @@ ApiResponse Api::route(const ApiRequest& request) {
   };
 
   if (m == "GET" && is({"healthz"})) return ok({{"status", "ok"}});
+  if (m == "GET" && is({"metrics"}) && metrics_text) {
+    ApiResponse response = ok(nullptr);
+    response.text = metrics_text();
+    response.headers["Content-Type"] = "text/plain; version=0.0.4";
+    return response;
+  }
   if (s.size() < 2 || s[0] != "api" || s[1] != "v1") throw Failure("not_found", "no such page");
   const registry::Caller who = caller(request);
 
@@ -336,8 +347,10 @@ ApiResponse Api::route(const ApiRequest& request) {
   if (m == "HEAD" && is({"api", "v1", "blobs", "*"})) {
     const auto digest = crypto::Digest::parse(s[3]);
     const auto size = digest ? blobs_.size(*digest) : std::nullopt;
-    if (!size) return {404, nullptr, {}, std::nullopt};
-    return {200, nullptr, {{"Content-Length", std::to_string(*size)}, {"Docker-Content-Digest", s[3]}}, std::nullopt};
+    if (!size) return ok(nullptr, 404);
+    ApiResponse response = ok(nullptr);
+    response.headers = {{"Content-Length", std::to_string(*size)}, {"Docker-Content-Digest", s[3]}};
+    return response;
   }
   if (s.size() >= 5 && s[2] == "repos") return route_repo(request, who);
   throw Failure("not_found", "no such endpoint: " + m + " /" + [&] {
@@ -466,7 +479,7 @@ ApiResponse Api::route_repo(const ApiRequest& request, const registry::Caller& w
     const auto release = s[6] == "latest" ? registry_.latest(who, ns, repo) : registry_.get_release(who, ns, repo, s[6]);
     const auto file = std::find_if(release.files.begin(), release.files.end(), [&](const auto& f) { return f.name == s[8]; });
     if (file == release.files.end()) throw Failure("not_found", "release " + release.version + " has no file '" + s[8] + "'");
-    ApiResponse response{200, nullptr, {}, std::nullopt};
+    ApiResponse response = ok(nullptr);
     response.headers["ETag"] = "\"sha256:" + file->sha256 + "\"";
     response.headers["X-Content-SHA256"] = file->sha256;
     response.headers["Accept-Ranges"] = "bytes";

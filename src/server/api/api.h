@@ -5,6 +5,7 @@
 // Thin by design: every rule lives in the registry core.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -39,9 +40,10 @@ struct Download {
 
 struct ApiResponse {
   int status = 200;
-  nlohmann::json body;  // sent as JSON unless `download` is set or status is 204/HEAD
+  nlohmann::json body;  // sent as JSON unless `text` or `download` is set, or status is 204/HEAD
   std::map<std::string, std::string> headers;
   std::optional<Download> download;
+  std::optional<std::string> text;  // a plain body (its Content-Type in headers)
 };
 
 // Where a streamed request body goes, chunk by chunk, before its response is made.
@@ -70,6 +72,9 @@ class Api {
 
   // Every other request; failures become JSON error responses.
   ApiResponse handle(const ApiRequest& request);
+
+  // Serves GET /metrics with this text (Prometheus exposition format), when set.
+  std::function<std::string()> metrics_text;
 
   // {"error": {"code", "message", "details"}} with the code's HTTP status.
   static ApiResponse error_response(const Error& error);

@@ -72,7 +72,9 @@ awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& respons
   http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
   res.set(http::field::server, "synfire");
   for (const auto& [name, value] : response.headers) res.set(name, value);
-  if (response.status != 204 && !head && !response.body.is_null()) {
+  if (response.text) {
+    res.body() = *response.text;
+  } else if (response.status != 204 && !head && !response.body.is_null()) {
     res.set(http::field::content_type, "application/json");
     res.body() = response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
@@ -134,7 +136,15 @@ awaitable<void> lingering_close(beast::tcp_stream& stream) {
   }
 }
 
-awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
+using Observer = std::function<void(const RequestRecord&)>;
+
+awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observer& observe) {
+  std::string client;
+  {
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (!ec) client = remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   try {
@@ -145,6 +155,8 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
       stream.expires_after(std::chrono::seconds(timeout));
       co_await http::async_read_header(stream, buffer, parser, use_awaitable);
       InFlight in_flight;
+      const auto started = std::chrono::steady_clock::now();
+      RequestRecord record{client, std::string(parser.get().method_string()), std::string(parser.get().target())};
       const bool head = parser.get().method() == http::verb::head;
       bool keep_alive = parser.get().keep_alive();
       ApiResponse response;
@@ -153,6 +165,7 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
         if (Api::is_streamed(request)) {
           auto sink = api.begin_stream(request);
           co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
+            record.bytes_in += bytes.size();
             sink->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
           });
           response = sink->finish();        } else {
@@ -160,6 +173,7 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
             throw Failure("too_large", "a JSON body holds at most 1 MiB");
           co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
             if (request.body.size() + bytes.size() > kJsonBodyLimit) throw Failure("too_large", "a JSON body holds at most 1 MiB");
+            record.bytes_in += bytes.size();
             request.body.append(bytes);
           });
           response = api.handle(request);
@@ -171,10 +185,14 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
         response = std::move(early.response);
         keep_alive = keep_alive && parser.is_done();
       }
+      record.status = response.status;
+      record.bytes_out = response.download ? (head ? 0 : response.download->length) : 0;
       if (response.download)
         co_await write_download(stream, response, head, keep_alive, timeout);
       else
         co_await write_json(stream, response, head, keep_alive);
+      record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (observe) observe(record);
       if (!keep_alive) {
         if (!parser.is_done()) co_await lingering_close(stream);
         break;
@@ -189,23 +207,24 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, int timeout) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, int timeout, const Observer& observe) {
   for (;;) {
     beast::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, timeout), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, timeout, observe), asio::detached);
   }
 }
 
 }  // namespace
 
-void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port)) {
+void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port),
+           std::function<void(const RequestRecord&)> on_request) {
   asio::io_context io(options.threads);
   tcp::acceptor acceptor(io, {asio::ip::make_address(options.host), options.port});
   on_listening(acceptor.local_endpoint().port());
-  asio::co_spawn(io, accept_loop(acceptor, api, options.idle_timeout_seconds), asio::detached);
+  asio::co_spawn(io, accept_loop(acceptor, api, options.idle_timeout_seconds, on_request), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain(io);

@@ -4,6 +4,7 @@
 // stay in this folder; everything else is ordinary code.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace synfire::server {
@@ -17,8 +18,21 @@ struct ServerOptions {
   int idle_timeout_seconds = 60;
 };
 
+// What happened to one request, for the access log and the metrics.
+struct RequestRecord {
+  std::string client;  // address:port
+  std::string method;
+  std::string target;  // path and query as sent
+  int status = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  double seconds = 0;
+};
+
 // Serves until SIGINT or SIGTERM, then stops accepting, lets requests in flight
-// finish (up to 30 s) and returns. `on_listening` gets the bound port (0 asks for any).
-void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port));
+// finish (up to 30 s) and returns. `on_listening` gets the bound port (0 asks for any);
+// `on_request` is called after each response (from any server thread).
+void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port),
+           std::function<void(const RequestRecord&)> on_request = {});
 
 }  // namespace synfire::server
