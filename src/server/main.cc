@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   app.add_option("--data", data, "data folder: SQLite database and blobs (env SYNFIRE_DATA)");
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env SYNFIRE_LISTEN)");
   app.add_option("--worker", worker, "the synfire CLI used to read uploaded models (env SYNFIRE_WORKER)");
+  int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  app.add_option("--threads", threads, "threads serving requests")->check(CLI::PositiveNumber);
   bool no_demo = false;
   app.add_flag("--no-demo", no_demo, "do not publish the demo models in a new data folder");
   int idle_timeout = 60;
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
     options.host = listen.substr(0, colon);
     options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
     options.idle_timeout_seconds = idle_timeout;
+    options.threads = threads;
     if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
     synfire::server::Observability observability;

@@ -68,6 +68,31 @@ awaitable<void> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
   }
 }
 
+// Reads a body of known length straight from the socket in large reads (the parser's
+// own reads are capped at 64 KiB, which halves upload throughput), starting with what
+// is already buffered. Returns the bytes still unread (0 when complete).
+template <typename Consume>
+awaitable<std::uint64_t> read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::uint64_t length,
+                                         int timeout, Consume consume) {
+  std::uint64_t left = length;
+  const std::size_t buffered = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), left));
+  if (buffered > 0) {
+    const auto data = buffer.data();
+    consume(std::string_view(static_cast<const char*>(data.data()), buffered));
+    buffer.consume(buffered);
+    left -= buffered;
+  }
+  std::vector<char> chunk(1 << 20);
+  while (left > 0) {
+    stream.expires_after(std::chrono::seconds(timeout));
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), left));
+    const std::size_t n = co_await stream.async_read_some(asio::buffer(chunk.data(), want), use_awaitable);
+    left -= n;
+    consume(std::string_view(chunk.data(), n));
+  }
+  co_return left;
+}
+
 awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& response, bool head, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
   res.set(http::field::server, "synfire");
@@ -159,15 +184,22 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observe
       RequestRecord record{client, std::string(parser.get().method_string()), std::string(parser.get().target())};
       const bool head = parser.get().method() == http::verb::head;
       bool keep_alive = parser.get().keep_alive();
+      bool body_read = false;  // read past the parser (read_sized_body)
       ApiResponse response;
       try {
         ApiRequest request = make_request(parser);
         if (Api::is_streamed(request)) {
           auto sink = api.begin_stream(request);
-          co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
+          auto consume = [&](std::string_view bytes) {
             record.bytes_in += bytes.size();
             sink->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
-          });
+          };
+          if (parser.content_length() && !parser.chunked()) {
+            co_await read_sized_body(stream, buffer, *parser.content_length(), timeout, consume);
+            body_read = true;
+          } else {
+            co_await read_body(stream, buffer, parser, timeout, consume);
+          }
           response = sink->finish();        } else {
           if (request.content_length && *request.content_length > kJsonBodyLimit)
             throw Failure("too_large", "a JSON body holds at most 1 MiB");
@@ -180,10 +212,10 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observe
         }
       } catch (const Failure& failure) {
         response = Api::error_response(failure.error());
-        keep_alive = keep_alive && parser.is_done();  // an unread body ends the connection
+        keep_alive = keep_alive && (parser.is_done() || body_read);  // an unread body ends the connection
       } catch (EarlyResponse& early) {
         response = std::move(early.response);
-        keep_alive = keep_alive && parser.is_done();
+        keep_alive = keep_alive && (parser.is_done() || body_read);
       }
       record.status = response.status;
       record.bytes_out = response.download ? (head ? 0 : response.download->length) : 0;
@@ -194,7 +226,7 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observe
       record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (observe) observe(record);
       if (!keep_alive) {
-        if (!parser.is_done()) co_await lingering_close(stream);
+        if (!parser.is_done() && !body_read) co_await lingering_close(stream);
         break;
       }
     }
