@@ -347,6 +347,29 @@ class Fixtures(ApiTest):
         self.assertEqual(s.json("GET", "/api/v1/repos/ada/bad")[0], 404)  # nothing was created
 
 
+class OpenApi(ApiTest):
+    def test_the_document_lists_exactly_the_endpoints_that_answer(self):
+        s = self.server
+        token = s.user("ada")
+        status, doc = s.json("GET", "/api/v1/openapi.json")
+        self.assertEqual((status, doc["openapi"]), (200, "3.0.3"))
+        self.assertIn("put", doc["paths"]["/api/v1/repos/{ns}/{repo}/releases/{version}"])
+        self.assertIn("patch", doc["paths"]["/api/v1/uploads/{id}"])
+        self.assertIn("409", doc["paths"]["/api/v1/repos/{ns}/{repo}/releases/{version}"]["put"]["responses"])
+        for path, operations in doc["paths"].items():
+            concrete = path.replace("{digest}", "sha256:" + "0" * 64)
+            for name in ("ns", "repo", "version", "name", "org", "user", "id"):
+                concrete = concrete.replace("{" + name + "}", "x")
+            for method in operations:
+                with self.subTest(method=method, path=path):
+                    status, _, data = s.request(method.upper(), concrete, b"{}", token)
+                    body = json.loads(data) if data and data.startswith(b"{") else {}
+                    self.assertNotEqual(body.get("error", {}).get("message"), "no such endpoint")
+                    self.assertNotEqual(status, 405)
+        self.assertEqual(s.json("GET", "/api/v1/not/documented")[1]["error"]["message"], "no such endpoint")
+        self.assertEqual(s.request("DELETE", "/api/v1/whoami", token=token)[0], 405)
+
+
 class Observability(ApiTest):
     def test_metrics_count_requests(self):
         self.server.json("GET", "/healthz")

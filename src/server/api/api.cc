@@ -11,7 +11,6 @@ namespace synfire::server {
 namespace {
 
 using nlohmann::json;
-using Params = std::map<std::string, std::string>;
 
 [[noreturn]] void bad_request(const std::string& message, const std::string& where = {}) {
   throw Failure("invalid_request", message, where);
@@ -111,7 +110,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> byte_range(const std::str
 }  // namespace
 
 Api::Api(registry::Registry& registry, storage::BlobStore& blobs, storage::MetadataStore& metadata)
-    : registry_(registry), blobs_(blobs), metadata_(metadata) {}
+    : registry_(registry), blobs_(blobs), metadata_(metadata), routes_(make_routes()) {}
 
 ApiResponse Api::error_response(const Error& error) {
   json details = json::array();
@@ -251,115 +250,6 @@ ApiResponse Api::handle(const ApiRequest& request) {
   }
 }
 
-ApiResponse Api::route(const ApiRequest& request) {
-  const auto& s = request.segments;
-  const auto& m = request.method;
-  auto is = [&](std::initializer_list<const char*> pattern) {
-    if (s.size() != pattern.size()) return false;
-    std::size_t i = 0;
-    for (const char* p : pattern) {
-      if (p[0] != '*' && s[i] != p) return false;
-      ++i;
-    }
-    return true;
-  };
-
-  if (m == "GET" && is({"healthz"})) return ok({{"status", "ok"}});
-  if (m == "GET" && is({"metrics"}) && metrics_text) {
-    ApiResponse response = ok(nullptr);
-    response.text = metrics_text();
-    response.headers["Content-Type"] = "text/plain; version=0.0.4";
-    return response;
-  }
-  if (s.size() < 2 || s[0] != "api" || s[1] != "v1") throw Failure("not_found", "no such page");
-  const registry::Caller who = caller(request);
-
-  if (m == "POST" && is({"api", "v1", "users"})) {
-    const json body = body_json(request);
-    return ok(user_json(registry_.sign_up(string_field(body, "name"), string_field(body, "password"))), 201);
-  }
-  if (m == "POST" && is({"api", "v1", "auth", "login"})) {
-    const json body = body_json(request);
-    const auto login = registry_.log_in(string_field(body, "name"), string_field(body, "password"));
-    return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
-  }
-  if (m == "GET" && is({"api", "v1", "whoami"})) {
-    if (who.anonymous()) throw Failure("unauthorized", "not signed in");
-    json body = user_json(*who.user);
-    body["scope"] = storage::scope_name(who.scope);
-    return ok(body);
-  }
-  if (is({"api", "v1", "tokens"})) {
-    if (m == "GET") {
-      json list = json::array();
-      for (const auto& t : registry_.list_tokens(who)) list.push_back(token_json(t));
-      return ok(list);
-    }
-    if (m == "POST") {
-      const json body = body_json(request);
-      const auto created = registry_.create_token(who, string_field(body, "name"), scope_field(body), expiry_field(body));
-      json out = token_json(created.token);
-      out["token"] = created.secret;
-      return ok(out, 201);
-    }
-  }
-  if (m == "DELETE" && is({"api", "v1", "tokens", "*"})) {
-    std::int64_t id = 0;
-    try {
-      id = std::stoll(s[3]);
-    } catch (...) {
-      throw Failure("not_found", "no token " + s[3]);
-    }
-    registry_.revoke_token(who, id);
-    return ok(nullptr, 204);
-  }
-  if (m == "POST" && is({"api", "v1", "orgs"})) {
-    const auto org = registry_.create_org(who, string_field(body_json(request), "name"));
-    return ok({{"name", org.name}, {"created_at", org.created_at}}, 201);
-  }
-  if (m == "GET" && is({"api", "v1", "orgs", "*", "members"})) {
-    json list = json::array();
-    for (const auto& member : registry_.list_members(who, s[3]))
-      list.push_back({{"user", member.user}, {"role", storage::role_name(member.role)}});
-    return ok(list);
-  }
-  if (is({"api", "v1", "orgs", "*", "members", "*"})) {
-    if (m == "PUT") {
-      const auto role = storage::role_from_name(string_field(body_json(request), "role"));
-      if (!role) bad_request("role is read, write, admin or owner", "/role");
-      registry_.set_member(who, s[3], s[5], *role);
-      return ok({{"user", s[5]}, {"role", storage::role_name(*role)}});
-    }
-    if (m == "DELETE") {
-      registry_.remove_member(who, s[3], s[5]);
-      return ok(nullptr, 204);
-    }
-  }
-  if (m == "POST" && is({"api", "v1", "repos"})) {
-    const json body = body_json(request);
-    const bool is_private = body.value("private", false);
-    const auto repo = registry_.create_repo(who, string_field(body, "namespace"), string_field(body, "name"), is_private,
-                                            string_field(body, "description", false));
-    return ok(repo_json(repo), 201);
-  }
-  if (s.size() >= 3 && s[2] == "uploads") return route_uploads(request, who);
-  if (m == "GET" && is({"api", "v1", "search"})) return search(request, who);
-  if (m == "HEAD" && is({"api", "v1", "blobs", "*"})) {
-    const auto digest = crypto::Digest::parse(s[3]);
-    const auto size = digest ? blobs_.size(*digest) : std::nullopt;
-    if (!size) return ok(nullptr, 404);
-    ApiResponse response = ok(nullptr);
-    response.headers = {{"Content-Length", std::to_string(*size)}, {"Docker-Content-Digest", s[3]}};
-    return response;
-  }
-  if (s.size() >= 5 && s[2] == "repos") return route_repo(request, who);
-  throw Failure("not_found", "no such endpoint: " + m + " /" + [&] {
-    std::string path;
-    for (std::size_t i = 0; i < s.size(); ++i) path += (i ? "/" : "") + s[i];
-    return path;
-  }());
-}
-
 ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) {
   storage::SearchQuery query;
   auto param = [&](const char* key) {
@@ -406,107 +296,292 @@ ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) 
              {"facets", found.facets}});
 }
 
-ApiResponse Api::route_uploads(const ApiRequest& request, const registry::Caller& who) {
-  const auto& s = request.segments;
-  if (request.method == "POST" && s.size() == 3) {
-    if (who.anonymous()) throw Failure("unauthorized", "sign in to upload: send 'Authorization: Bearer <token>'");
-    if (who.scope < storage::Scope::write) throw Failure("forbidden", "uploading needs a token with scope 'write'");
-    return session_response(blobs_.start_upload(who.user->name), 202);
+ApiResponse Api::download(const ApiRequest& request, const registry::Caller& who, const Params& p) {
+  const auto found = registry_.get_repo(who, p.at("ns"), p.at("repo"));
+  const auto release = p.at("version") == "latest" ? registry_.latest(who, p.at("ns"), p.at("repo"))
+                                                   : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"));
+  const auto file = std::find_if(release.files.begin(), release.files.end(),
+                                 [&](const auto& f) { return f.name == p.at("name"); });
+  if (file == release.files.end())
+    throw Failure("not_found", "release " + release.version + " has no file '" + p.at("name") + "'");
+  ApiResponse response = ok(nullptr);
+  response.headers["ETag"] = "\"sha256:" + file->sha256 + "\"";
+  response.headers["X-Content-SHA256"] = file->sha256;
+  response.headers["Accept-Ranges"] = "bytes";
+  response.headers["Content-Disposition"] = "attachment; filename=\"" + file->name + "\"";
+  response.headers["Content-Type"] = "application/octet-stream";
+  std::uint64_t first = 0, length = file->size;
+  if (!request.range.empty() && file->size > 0) {
+    const auto range = byte_range(request.range, file->size);
+    if (!range) {
+      ApiResponse unsatisfiable = error_response({"invalid_request", "unsatisfiable range '" + request.range + "'", {}, {}});
+      unsatisfiable.status = 416;
+      unsatisfiable.headers["Content-Range"] = "bytes */" + std::to_string(file->size);
+      return unsatisfiable;
+    }
+    first = range->first;
+    length = range->second - range->first + 1;
+    response.status = 206;
+    response.headers["Content-Range"] = "bytes " + std::to_string(range->first) + "-" +
+                                        std::to_string(range->second) + "/" + std::to_string(file->size);
   }
-  if (s.size() == 4 && request.method == "GET") return session_response(own_session(who, s[3]), 200);
-  if (s.size() == 4 && request.method == "DELETE") {
-    blobs_.cancel_upload(own_session(who, s[3]).id);
-    return ok(nullptr, 204);
+  auto reader = blobs_.open(*crypto::Digest::parse("sha256:" + file->sha256), first);
+  if (!reader) throw Failure("storage_error", "the stored file is missing");
+  if (request.method == "GET" && first == 0) metadata_.count_download(found.id);
+  response.download = Download{std::move(reader), first, length, file->size};
+  return response;
+}
+
+ApiResponse Api::publish(const ApiRequest& request, const registry::Caller& who, const Params& p) {
+  const json body = body_json(request);
+  auto files = body.find("files");
+  if (files == body.end() || !files->is_object()) bad_request("'files' maps file names to sha256 digests", "/files");
+  registry::ReleaseRequest release{p.at("ns"), p.at("repo"), p.at("version"), {}, body.value("private", false)};
+  for (const auto& [name, digest] : files->items()) {
+    if (!digest.is_string()) bad_request("each file maps to a \"sha256:<hex>\" string", "/files/" + name);
+    release.files[name] = digest.get<std::string>();
+  }
+  ApiResponse response = ok(release_json(registry_.publish(who, release)), 201);
+  response.headers["Location"] = "/api/v1/repos/" + p.at("ns") + "/" + p.at("repo") + "/releases/" + p.at("version");
+  return response;
+}
+
+std::vector<Route> Api::make_routes() {
+  using R = const ApiRequest&;
+  using C = const registry::Caller&;
+  using P = const Params&;
+  auto require_user = [](C who) {
+    if (who.anonymous()) throw Failure("unauthorized", "not signed in: send 'Authorization: Bearer <token>'");
+  };
+  return {
+      {"GET", "/healthz", "Liveness", "none", {}, [](R, C, P) { return ok({{"status", "ok"}}); }},
+      {"GET", "/metrics", "Prometheus metrics", "none", {}, [this](R, C, P) {
+         if (!metrics_text) throw Failure("not_found", "metrics are off");
+         ApiResponse response = ok(nullptr);
+         response.text = metrics_text();
+         response.headers["Content-Type"] = "text/plain; version=0.0.4";
+         return response;
+       }},
+      {"GET", "/api/v1/openapi.json", "This API, described in OpenAPI 3", "none", {},
+       [this](R, C, P) { return ok(openapi()); }},
+      {"POST", "/api/v1/users", "Sign up", "none", {"invalid_name", "invalid_password", "name_taken"}, [this](R r, C, P) {
+         const json body = body_json(r);
+         return ok(user_json(registry_.sign_up(string_field(body, "name"), string_field(body, "password"))), 201);
+       }},
+      {"POST", "/api/v1/auth/login", "Log in with a username and password: a token", "none", {"unauthorized"},
+       [this](R r, C, P) {
+         const json body = body_json(r);
+         const auto login = registry_.log_in(string_field(body, "name"), string_field(body, "password"));
+         return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
+       }},
+      {"GET", "/api/v1/whoami", "The signed-in user", "token", {"unauthorized"}, [require_user](R, C who, P) {
+         require_user(who);
+         json body = user_json(*who.user);
+         body["scope"] = storage::scope_name(who.scope);
+         return ok(body);
+       }},
+      {"GET", "/api/v1/tokens", "Your tokens (never their secrets)", "token", {"unauthorized"}, [this](R, C who, P) {
+         json list = json::array();
+         for (const auto& t : registry_.list_tokens(who)) list.push_back(token_json(t));
+         return ok(list);
+       }},
+      {"POST", "/api/v1/tokens", "Create a token; its secret is shown once", "token", {"unauthorized", "forbidden"},
+       [this](R r, C who, P) {
+         const json body = body_json(r);
+         const auto created = registry_.create_token(who, string_field(body, "name"), scope_field(body), expiry_field(body));
+         json out = token_json(created.token);
+         out["token"] = created.secret;
+         return ok(out, 201);
+       }},
+      {"DELETE", "/api/v1/tokens/{id}", "Revoke a token", "token", {"unauthorized", "not_found"}, [this](R, C who, P p) {
+         std::int64_t id = 0;
+         try {
+           id = std::stoll(p.at("id"));
+         } catch (...) {
+           throw Failure("not_found", "no token " + p.at("id"));
+         }
+         registry_.revoke_token(who, id);
+         return ok(nullptr, 204);
+       }},
+      {"POST", "/api/v1/orgs", "Create an organization (you become its owner)", "write",
+       {"unauthorized", "forbidden", "invalid_name", "name_taken"}, [this](R r, C who, P) {
+         const auto org = registry_.create_org(who, string_field(body_json(r), "name"));
+         return ok({{"name", org.name}, {"created_at", org.created_at}}, 201);
+       }},
+      {"GET", "/api/v1/orgs/{org}/members", "Members and their roles", "member", {"unauthorized", "not_found"},
+       [this](R, C who, P p) {
+         json list = json::array();
+         for (const auto& member : registry_.list_members(who, p.at("org")))
+           list.push_back({{"user", member.user}, {"role", storage::role_name(member.role)}});
+         return ok(list);
+       }},
+      {"PUT", "/api/v1/orgs/{org}/members/{user}", "Add a member or change a role", "admin",
+       {"unauthorized", "forbidden", "not_found"}, [this](R r, C who, P p) {
+         const auto role = storage::role_from_name(string_field(body_json(r), "role"));
+         if (!role) bad_request("role is read, write, admin or owner", "/role");
+         registry_.set_member(who, p.at("org"), p.at("user"), *role);
+         return ok({{"user", p.at("user")}, {"role", storage::role_name(*role)}});
+       }},
+      {"DELETE", "/api/v1/orgs/{org}/members/{user}", "Remove a member", "admin", {"unauthorized", "forbidden", "not_found"},
+       [this](R, C who, P p) {
+         registry_.remove_member(who, p.at("org"), p.at("user"));
+         return ok(nullptr, 204);
+       }},
+      {"POST", "/api/v1/repos", "Create a repository", "write",
+       {"unauthorized", "forbidden", "invalid_name", "repo_exists", "not_found"}, [this](R r, C who, P) {
+         const json body = body_json(r);
+         const auto repo = registry_.create_repo(who, string_field(body, "namespace"), string_field(body, "name"),
+                                                 body.value("private", false), string_field(body, "description", false));
+         return ok(repo_json(repo), 201);
+       }},
+      {"HEAD", "/api/v1/blobs/{digest}", "Whether a blob is stored (Content-Length: its size)", "none", {"not_found"},
+       [this](R, C, P p) {
+         const auto digest = crypto::Digest::parse(p.at("digest"));
+         const auto size = digest ? blobs_.size(*digest) : std::nullopt;
+         if (!size) return ok(nullptr, 404);
+         ApiResponse response = ok(nullptr);
+         response.headers = {{"Content-Length", std::to_string(*size)}, {"Docker-Content-Digest", p.at("digest")}};
+         return response;
+       }},
+      {"PUT", "/api/v1/blobs/{digest}", "Upload a blob in one request (streamed, verified)", "write",
+       {"unauthorized", "forbidden", "too_large", "digest_mismatch", "size_mismatch"}, nullptr},
+      {"POST", "/api/v1/uploads", "Start a resumable upload session", "write", {"unauthorized", "forbidden"},
+       [this](R, C who, P) {
+         if (who.anonymous()) throw Failure("unauthorized", "sign in to upload: send 'Authorization: Bearer <token>'");
+         if (who.scope < storage::Scope::write) throw Failure("forbidden", "uploading needs a token with scope 'write'");
+         return session_response(blobs_.start_upload(who.user->name), 202);
+       }},
+      {"GET", "/api/v1/uploads/{id}", "Where an upload session stands (offset)", "token", {"unauthorized", "not_found"},
+       [this](R, C who, P p) { return session_response(own_session(who, p.at("id")), 200); }},
+      {"PATCH", "/api/v1/uploads/{id}", "Append a chunk (Content-Range: bytes FIRST-LAST/*)", "write",
+       {"unauthorized", "not_found", "range_mismatch", "too_large"}, nullptr},
+      {"PUT", "/api/v1/uploads/{id}", "Finish an upload: ?digest=sha256:<hex>, optional last chunk", "write",
+       {"unauthorized", "not_found", "range_mismatch", "digest_mismatch", "too_large"}, nullptr},
+      {"DELETE", "/api/v1/uploads/{id}", "Cancel an upload session", "token", {"unauthorized", "not_found"},
+       [this](R, C who, P p) {
+         blobs_.cancel_upload(own_session(who, p.at("id")).id);
+         return ok(nullptr, 204);
+       }},
+      {"GET", "/api/v1/search", "Search: q, tag, capability, neuron_type, linear_op, license, size, platform, "
+                                "compatible_with, namespace, sort, page, per_page", "none", {"invalid_request"},
+       [this](R r, C who, P) { return search(r, who); }},
+      {"GET", "/api/v1/repos/{ns}/{repo}", "A repository: visibility, latest, counts", "read", {"not_found"},
+       [this](R, C who, P p) {
+         const auto found = registry_.get_repo(who, p.at("ns"), p.at("repo"));
+         json body = repo_json(found);
+         body["release_count"] = registry_.list_releases(who, p.at("ns"), p.at("repo")).size();
+         try {
+           body["latest"] = registry_.latest(who, p.at("ns"), p.at("repo")).version;
+         } catch (const Failure&) {
+           body["latest"] = nullptr;
+         }
+         return ok(body);
+       }},
+      {"GET", "/api/v1/repos/{ns}/{repo}/releases", "Releases, newest first", "read", {"not_found"},
+       [this](R, C who, P p) {
+         json list = json::array();
+         for (const auto& r : registry_.list_releases(who, p.at("ns"), p.at("repo"))) list.push_back(release_json(r));
+         return ok(list);
+       }},
+      {"GET", "/api/v1/repos/{ns}/{repo}/resolve", "The newest release matching ?req= (^1.2, >=1, <2 ...)", "read",
+       {"not_found", "invalid_requirement"}, [this](R r, C who, P p) {
+         auto it = r.query.find("req");
+         if (it == r.query.end()) bad_request("give the requirement as ?req=^1.2");
+         return ok(release_json(registry_.resolve(who, p.at("ns"), p.at("repo"), it->second)));
+       }},
+      {"GET", "/api/v1/repos/{ns}/{repo}/releases/{version}", "A release (or `latest`): card, extract, findings, "
+                                                              "compatibility, files", "read", {"not_found"},
+       [this](R, C who, P p) {
+         return ok(release_json(p.at("version") == "latest"
+                                    ? registry_.latest(who, p.at("ns"), p.at("repo"))
+                                    : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"))));
+       }},
+      {"PUT", "/api/v1/repos/{ns}/{repo}/releases/{version}", "Publish a release: {\"files\": {name: digest}}", "write",
+       {"unauthorized", "forbidden", "not_found", "invalid_version", "invalid_request", "blob_unknown",
+        "invalid_release", "release_exists"},
+       [this](R r, C who, P p) { return publish(r, who, p); }},
+      {"POST", "/api/v1/repos/{ns}/{repo}/releases/{version}/yank", "Yank a release: {\"reason\": ...}", "admin",
+       {"unauthorized", "forbidden", "not_found"}, [this](R r, C who, P p) {
+         registry_.set_yanked(who, p.at("ns"), p.at("repo"), p.at("version"), true, string_field(body_json(r), "reason"));
+         return ok(release_json(registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"))));
+       }},
+      {"POST", "/api/v1/repos/{ns}/{repo}/releases/{version}/unyank", "Unyank a release", "admin",
+       {"unauthorized", "forbidden", "not_found"}, [this](R, C who, P p) {
+         registry_.set_yanked(who, p.at("ns"), p.at("repo"), p.at("version"), false, "");
+         return ok(release_json(registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"))));
+       }},
+      {"GET", "/api/v1/repos/{ns}/{repo}/releases/{version}/files/{name}", "Download a file (Range, ETag, "
+                                                                           "X-Content-SHA256)", "read", {"not_found"},
+       [this](R r, C who, P p) { return download(r, who, p); }},
+      {"HEAD", "/api/v1/repos/{ns}/{repo}/releases/{version}/files/{name}", "A file's headers", "read", {"not_found"},
+       [this](R r, C who, P p) { return download(r, who, p); }},
+  };
+}
+
+// The segments of a route pattern match those of a path; {name} captures one.
+std::optional<Params> match(const std::string& pattern, const std::vector<std::string>& segments) {
+  Params params;
+  std::size_t i = 0, start = 1;
+  while (start <= pattern.size()) {
+    const std::size_t end = std::min(pattern.find('/', start), pattern.size());
+    const std::string part = pattern.substr(start, end - start);
+    if (i >= segments.size()) return std::nullopt;
+    if (part.size() > 2 && part.front() == '{' && part.back() == '}') params[part.substr(1, part.size() - 2)] = segments[i];
+    else if (part != segments[i]) return std::nullopt;
+    ++i;
+    start = end + 1;
+  }
+  if (i != segments.size()) return std::nullopt;
+  return params;
+}
+
+ApiResponse Api::route(const ApiRequest& request) {
+  bool path_known = false;
+  for (const auto& route : routes_) {
+    auto params = match(route.pattern, request.segments);
+    if (!params) continue;
+    path_known = true;
+    if (route.method != request.method || !route.handler) continue;
+    return route.handler(request, caller(request), *params);
+  }
+  if (path_known) {
+    ApiResponse response = error_response({"invalid_request", request.method + " is not allowed here", {}, {}});
+    response.status = 405;
+    return response;
   }
   throw Failure("not_found", "no such endpoint");
 }
 
-ApiResponse Api::route_repo(const ApiRequest& request, const registry::Caller& who) {
-  const auto& s = request.segments;
-  const auto& m = request.method;
-  const std::string& ns = s[3];
-  const std::string& repo = s[4];
-  if (s.size() == 5 && m == "GET") {
-    const auto found = registry_.get_repo(who, ns, repo);
-    json body = repo_json(found);
-    const auto releases = registry_.list_releases(who, ns, repo);
-    body["release_count"] = releases.size();
-    try {
-      body["latest"] = registry_.latest(who, ns, repo).version;
-    } catch (const Failure&) {
-      body["latest"] = nullptr;
+json Api::openapi() const {
+  json paths = json::object();
+  for (const auto& route : routes_) {
+    json parameters = json::array();
+    for (std::size_t open = route.pattern.find('{'); open != std::string::npos; open = route.pattern.find('{', open + 1))
+      parameters.push_back({{"name", route.pattern.substr(open + 1, route.pattern.find('}', open) - open - 1)},
+                            {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+    json responses = {{"2XX", {{"description", "success"}}}};
+    for (const auto code : route.errors) {
+      const std::string status = std::to_string(registry::http_status_of(code));
+      std::string meaning;
+      for (const auto& e : registry::error_codes())
+        if (e.code == code) meaning = std::string(e.meaning);
+      std::string& description = responses[status]["description"].is_string()
+                                     ? responses[status]["description"].get_ref<std::string&>()
+                                     : (responses[status]["description"] = "").get_ref<std::string&>();
+      description += (description.empty() ? "" : "; ") + std::string(code) + ": " + meaning;
     }
-    return ok(body);
+    json operation = {{"summary", route.summary}, {"parameters", parameters}, {"responses", responses},
+                      {"x-synfire-auth", route.auth}};
+    if (std::string(route.auth) != "none") operation["security"] = json::array({{{"bearer", json::array()}}});
+    std::string method = route.method;
+    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    paths[route.pattern][method] = operation;
   }
-  if (s.size() == 6 && m == "GET" && s[5] == "releases") {
-    json list = json::array();
-    for (const auto& r : registry_.list_releases(who, ns, repo)) list.push_back(release_json(r));
-    return ok(list);
-  }
-  if (s.size() == 6 && m == "GET" && s[5] == "resolve") {
-    auto it = request.query.find("req");
-    if (it == request.query.end()) bad_request("give the requirement as ?req=^1.2");
-    return ok(release_json(registry_.resolve(who, ns, repo, it->second)));
-  }
-  if (s.size() == 7 && s[5] == "releases") {
-    const std::string& version = s[6];
-    if (m == "GET") {
-      return ok(release_json(version == "latest" ? registry_.latest(who, ns, repo)
-                                                 : registry_.get_release(who, ns, repo, version)));
-    }
-    if (m == "PUT") {
-      const json body = body_json(request);
-      auto files = body.find("files");
-      if (files == body.end() || !files->is_object()) bad_request("'files' maps file names to sha256 digests", "/files");
-      registry::ReleaseRequest release{ns, repo, version, {}, body.value("private", false)};
-      for (const auto& [name, digest] : files->items()) {
-        if (!digest.is_string()) bad_request("each file maps to a \"sha256:<hex>\" string", "/files/" + name);
-        release.files[name] = digest.get<std::string>();
-      }
-      ApiResponse response = ok(release_json(registry_.publish(who, release)), 201);
-      response.headers["Location"] = "/api/v1/repos/" + ns + "/" + repo + "/releases/" + version;
-      return response;
-    }
-  }
-  if (s.size() == 8 && s[5] == "releases" && m == "POST" && (s[7] == "yank" || s[7] == "unyank")) {
-    const bool yank = s[7] == "yank";
-    const std::string reason = yank ? string_field(body_json(request), "reason") : "";
-    registry_.set_yanked(who, ns, repo, s[6], yank, reason);
-    return ok(release_json(registry_.get_release(who, ns, repo, s[6])));
-  }
-  if (s.size() == 9 && s[5] == "releases" && s[7] == "files" && (m == "GET" || m == "HEAD")) {
-    const auto found = registry_.get_repo(who, ns, repo);
-    const auto release = s[6] == "latest" ? registry_.latest(who, ns, repo) : registry_.get_release(who, ns, repo, s[6]);
-    const auto file = std::find_if(release.files.begin(), release.files.end(), [&](const auto& f) { return f.name == s[8]; });
-    if (file == release.files.end()) throw Failure("not_found", "release " + release.version + " has no file '" + s[8] + "'");
-    ApiResponse response = ok(nullptr);
-    response.headers["ETag"] = "\"sha256:" + file->sha256 + "\"";
-    response.headers["X-Content-SHA256"] = file->sha256;
-    response.headers["Accept-Ranges"] = "bytes";
-    response.headers["Content-Disposition"] = "attachment; filename=\"" + file->name + "\"";
-    response.headers["Content-Type"] = "application/octet-stream";
-    std::uint64_t first = 0, length = file->size;
-    if (!request.range.empty() && file->size > 0) {
-      const auto range = byte_range(request.range, file->size);
-      if (!range) {
-        ApiResponse unsatisfiable = error_response({"invalid_request", "unsatisfiable range '" + request.range + "'", {}, {}});
-        unsatisfiable.status = 416;
-        unsatisfiable.headers["Content-Range"] = "bytes */" + std::to_string(file->size);
-        return unsatisfiable;
-      }
-      first = range->first;
-      length = range->second - range->first + 1;
-      response.status = 206;
-      response.headers["Content-Range"] = "bytes " + std::to_string(range->first) + "-" +
-                                          std::to_string(range->second) + "/" + std::to_string(file->size);
-    }
-    auto reader = blobs_.open(*crypto::Digest::parse("sha256:" + file->sha256), first);
-    if (!reader) throw Failure("storage_error", "the stored file is missing");
-    if (m == "GET" && first == 0) metadata_.count_download(found.id);
-    response.download = Download{std::move(reader), first, length, file->size};
-    return response;
-  }
-  throw Failure("not_found", "no such endpoint");
+  return {{"openapi", "3.0.3"},
+          {"info", {{"title", "Synfire registry API"}, {"version", "1"},
+                    {"description", "Publish, find and fetch NIR models. Errors: {\"error\": {code, message, details}}."}}},
+          {"paths", paths},
+          {"components", {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
 }
 
 }  // namespace synfire::server

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,19 @@ struct EarlyResponse {
   ApiResponse response;
 };
 
+using Params = std::map<std::string, std::string>;  // captured {name} segments
+
+// One endpoint: the router and the OpenAPI document are both made from the table.
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/repos/{ns}/{repo}"
+  std::string summary;
+  const char* auth;     // none, token, read, member, write, admin
+  std::vector<std::string_view> errors;  // codes from registry/errors.h
+  // Null for streamed routes, which begin_stream serves.
+  std::function<ApiResponse(const ApiRequest&, const registry::Caller&, const Params&)> handler;
+};
+
 class Api {
  public:
   Api(registry::Registry& registry, storage::BlobStore& blobs, storage::MetadataStore& metadata);
@@ -84,11 +98,15 @@ class Api {
   storage::BlobStore& blobs_;
   storage::MetadataStore& metadata_;
 
+  std::vector<Route> routes_;  // set once at construction
+
+  std::vector<Route> make_routes();
   ApiResponse route(const ApiRequest& request);
-  ApiResponse route_uploads(const ApiRequest& request, const registry::Caller& who);
+  nlohmann::json openapi() const;
   ApiResponse search(const ApiRequest& request, const registry::Caller& who);
+  ApiResponse download(const ApiRequest& request, const registry::Caller& who, const Params& params);
+  ApiResponse publish(const ApiRequest& request, const registry::Caller& who, const Params& params);
   storage::UploadSession own_session(const registry::Caller& who, const std::string& id);
-  ApiResponse route_repo(const ApiRequest& request, const registry::Caller& who);
   registry::Caller caller(const ApiRequest& request);
 };
 
