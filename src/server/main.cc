@@ -24,11 +24,6 @@
 
 namespace {
 
-std::string env_or(const char* name, std::string fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
-
 // The `synfire` CLI beside this binary reads uploaded models in a child process.
 std::string default_worker(const char* argv0) {
   std::error_code error;
@@ -57,19 +52,23 @@ struct Stores {
 int main(int argc, char** argv) {
   CLI::App app{"synfire-server: the Synfire registry for NIR models", "synfire-server"};
   app.set_version_flag("--version", std::string("synfire-server ") + synfire::kVersion);
-  std::string data = env_or("SYNFIRE_DATA", "./data");
-  std::string listen = env_or("SYNFIRE_LISTEN", "127.0.0.1:8080");
-  std::string worker = env_or("SYNFIRE_WORKER", default_worker(argv[0]));
-  app.add_option("--data", data, "data folder: SQLite database and blobs (env SYNFIRE_DATA)");
-  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (env SYNFIRE_LISTEN)");
-  app.add_option("--worker", worker, "the synfire CLI used to read uploaded models (env SYNFIRE_WORKER)");
+  // Every setting: a flag, else its SYNFIRE_* variable, else the --config file (TOML
+  // key = value, e.g. `listen = "0.0.0.0:8080"`), else the default.
+  app.set_config("--config", "", "read settings from this TOML file (keys as the long flags)");
+  std::string data = "./data", listen = "127.0.0.1:8080", worker = default_worker(argv[0]);
+  app.add_option("--data", data, "data folder: SQLite database and blobs")->envname("SYNFIRE_DATA");
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")->envname("SYNFIRE_LISTEN");
+  app.add_option("--worker", worker, "the synfire CLI used to read uploaded models")->envname("SYNFIRE_WORKER");
   int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  app.add_option("--threads", threads, "threads serving requests")->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "threads serving requests")->check(CLI::PositiveNumber)->envname("SYNFIRE_THREADS");
   bool no_demo = false;
-  app.add_flag("--no-demo", no_demo, "do not publish the demo models in a new data folder");
+  app.add_flag("--no-demo", no_demo, "do not publish the demo models in a new data folder")->envname("SYNFIRE_NO_DEMO");
+  bool no_signup = false;
+  app.add_flag("--no-signup", no_signup, "refuse POST /api/v1/users (accounts made with `user add`)")
+      ->envname("SYNFIRE_NO_SIGNUP");
   int idle_timeout = 60;
   app.add_option("--idle-timeout", idle_timeout, "seconds a client may stay silent before it is disconnected")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)->envname("SYNFIRE_IDLE_TIMEOUT");
 
   auto* user_cmd = app.add_subcommand("user", "manage users")->require_subcommand(1);
   std::string user_name;
@@ -121,6 +120,7 @@ int main(int argc, char** argv) {
     options.threads = threads;
     if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
+    api.signup_open = !no_signup;
     synfire::server::Observability observability;
     api.metrics_text = [&observability] { return observability.metrics_text(); };
     static std::string host;

@@ -386,6 +386,17 @@ class Observability(ApiTest):
 
 
 class Lifecycle(unittest.TestCase):
+    def test_settings_come_from_a_config_file_and_the_environment(self):
+        import tempfile as tf
+        folder = tf.mkdtemp(prefix="synfire-config-")
+        config = os.path.join(folder, "synfire.toml")
+        with open(config, "w") as f:
+            f.write('no-signup = true\nidle-timeout = 5\n')
+        server = ServerProcess("--config", config)
+        self.addCleanup(server.stop)
+        status, body = server.json("POST", "/api/v1/users", {"name": "ada", "password": "long enough"})
+        self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
+
     def test_a_new_data_folder_gets_the_demo_models(self):
         server = ServerProcess(demo=True)
         self.addCleanup(server.stop)

@@ -364,7 +364,9 @@ std::vector<Route> Api::make_routes() {
        }},
       {"GET", "/api/v1/openapi.json", "This API, described in OpenAPI 3", "none", {},
        [this](R, C, P) { return ok(openapi()); }},
-      {"POST", "/api/v1/users", "Sign up", "none", {"invalid_name", "invalid_password", "name_taken"}, [this](R r, C, P) {
+      {"POST", "/api/v1/users", "Sign up", "none", {"forbidden", "invalid_name", "invalid_password", "name_taken"},
+       [this](R r, C, P) {
+         if (!signup_open) throw Failure("forbidden", "sign-up is closed on this server; ask an administrator");
          const json body = body_json(r);
          return ok(user_json(registry_.sign_up(string_field(body, "name"), string_field(body, "password"))), 201);
        }},

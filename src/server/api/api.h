@@ -87,6 +87,9 @@ class Api {
   // Every other request; failures become JSON error responses.
   ApiResponse handle(const ApiRequest& request);
 
+  // Whether anyone may sign up with POST /api/v1/users (set once at start).
+  bool signup_open = true;
+
   // Serves GET /metrics with this text (Prometheus exposition format), when set.
   std::function<std::string()> metrics_text;
 
