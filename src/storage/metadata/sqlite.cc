@@ -15,7 +15,35 @@ Database::Database(const std::string& path) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Database::acquire(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return it->second.stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+    fail("cannot prepare a statement");
+  if (it == cache_.end() && cache_.size() < kMaxCached) cache_.emplace(sql, Cached{stmt, true});
+  return stmt;
+}
+
+void Database::release(sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  const char* sql = sqlite3_sql(stmt);
+  auto it = sql ? cache_.find(sql) : cache_.end();
+  if (it != cache_.end() && it->second.stmt == stmt) {
+    it->second.in_use = false;
+    return;
+  }
+  sqlite3_finalize(stmt);  // not cached: a second concurrent use, or the cache is full
+}
 
 void Database::exec(const char* sql) {
   char* error = nullptr;
@@ -30,11 +58,9 @@ void Database::fail(const std::string& what) const {
   throw Failure("storage_error", what + ": " + sqlite3_errmsg(db_));
 }
 
-Statement::Statement(Database& db, const char* sql) : db_(db) {
-  if (sqlite3_prepare_v2(db.get(), sql, -1, &stmt_, nullptr) != SQLITE_OK) db.fail("cannot prepare a statement");
-}
+Statement::Statement(Database& db, const char* sql) : db_(db), stmt_(db.acquire(sql)) {}
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { db_.release(stmt_); }
 
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);

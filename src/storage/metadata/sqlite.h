@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace synfire::storage::sqlite {
 
@@ -21,8 +22,19 @@ class Database {
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what) const;
 
+  // A prepared statement for `sql`, from the cache when one is free (preparing is a
+  // good part of a small query's cost); give it back with release().
+  sqlite3_stmt* acquire(const char* sql);
+  void release(sqlite3_stmt* stmt);
+
  private:
+  struct Cached {
+    sqlite3_stmt* stmt;
+    bool in_use;
+  };
+  static constexpr std::size_t kMaxCached = 256;
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, Cached> cache_;  // not thread-safe: the driver holds a mutex
 };
 
 class Statement {
