@@ -155,7 +155,8 @@ Release release_from(const Statement& s) {
 class SqliteMetadataStore final : public MetadataStore {
  public:
   explicit SqliteMetadataStore(const std::string& path) : db_(path) {
-    db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+             "PRAGMA temp_store = MEMORY;");
     migrate();
   }
 
@@ -390,36 +391,43 @@ class SqliteMetadataStore final : public MetadataStore {
       return i;
     };
 
+    // The filters are evaluated once, into a temporary table of hits; the count, the
+    // page and the facet counts are read from it (CROSS JOIN keeps the hits as the
+    // outer loop: the planner would otherwise scan every facet).
     SearchResult result;
+    db_.exec("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY, rank REAL NOT NULL)");
+    db_.exec("DELETE FROM temp.search_hits");
+    struct ClearHits {
+      Database& db;
+      ~ClearHits() { sqlite3_exec(db.get(), "DELETE FROM temp.search_hits", nullptr, nullptr, nullptr); }
+    } clear_hits{db_};
+    const bool ranked = q.sort == "relevance" && !match.empty();
     {
-      Statement count(db_, ("SELECT COUNT(*) FROM repos r " + where).c_str());
-      bind_where(count, 1);
-      count.step();
-      result.total = static_cast<std::uint64_t>(count.integer(0));
+      const std::string source =
+          ranked ? "SELECT r.id, t.rank FROM (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
+                   "WHERE repo_text MATCH ?) t CROSS JOIN repos r ON r.id = t.id "
+                 : "SELECT r.id, 0 FROM repos r ";
+      Statement fill(db_, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
+      int next = 1;
+      if (ranked) fill.bind(next++, match);
+      bind_where(fill, next);
+      fill.run();
+      result.total = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
     }
     std::string order = "r.downloads DESC, r.ns, r.name";
-    std::string rank_join;
     if (q.sort == "name") order = "r.ns, r.name";
     else if (q.sort == "updated") order = "r.updated_at DESC, r.ns, r.name";
-    else if (q.sort == "relevance" && !match.empty()) {
-      rank_join = " LEFT JOIN (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
-                  "WHERE repo_text MATCH ?) t ON t.id = r.id ";
-      order = "t.rank, r.downloads DESC, r.ns, r.name";
-    }
+    else if (ranked) order = "h.rank, r.downloads DESC, r.ns, r.name";
     {
-      Statement page(db_, ("SELECT r.id, r.ns, r.name, r.private, r.description, r.created_at, r.downloads FROM repos r " +
-                           rank_join + where + " ORDER BY " + order + " LIMIT ? OFFSET ?").c_str());
-      int next = 1;
-      if (!rank_join.empty()) page.bind(next++, match);
-      next = bind_where(page, next);
-      page.bind(next + 1, std::int64_t{q.per_page});
-      page.bind(next + 2, std::int64_t{q.per_page} * (q.page - 1));
+      Statement page(db_, ("SELECT r.id, r.ns, r.name, r.private, r.description, r.created_at, r.downloads "
+                           "FROM temp.search_hits h CROSS JOIN repos r ON r.id = h.id ORDER BY " + order +
+                           " LIMIT ? OFFSET ?").c_str());
+      page.bind(1, std::int64_t{q.per_page}).bind(2, std::int64_t{q.per_page} * (q.page - 1));
       while (page.step()) result.repos.push_back(repo_from(page));
     }
     {
-      Statement facets(db_, ("SELECT f.kind, f.value, COUNT(*) FROM repo_facets f WHERE f.repo_id IN "
-                             "(SELECT r.id FROM repos r " + where + ") GROUP BY f.kind, f.value").c_str());
-      bind_where(facets, 1);
+      Statement facets(db_, "SELECT f.kind, f.value, COUNT(*) FROM temp.search_hits h CROSS JOIN repo_facets f "
+                            "ON f.repo_id = h.id GROUP BY f.kind, f.value");
       while (facets.step()) result.facets[facets.text(0)][facets.text(1)] = static_cast<std::uint64_t>(facets.integer(2));
     }
     return result;
