@@ -296,6 +296,20 @@ ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) 
              {"facets", found.facets}});
 }
 
+std::shared_ptr<const std::string> Api::cached_release_text(const storage::Release& release) {
+  // A release never changes but for its yank flag and reason, which are in the key.
+  const std::string key = std::to_string(release.id) + (release.yanked ? "/y/" + release.yank_reason : "/n");
+  std::lock_guard lock(release_cache_mutex_);
+  if (auto it = release_cache_.find(key); it != release_cache_.end()) return it->second;
+  auto text = std::make_shared<const std::string>(
+      release_json(release).dump(-1, ' ', false, json::error_handler_t::replace));
+  if (release_cache_.size() >= kReleaseCacheSize) release_cache_.clear();
+  release_cache_.emplace(key, text);
+  return text;
+}
+
+std::string Api::release_text(const storage::Release& release) { return *cached_release_text(release); }
+
 ApiResponse Api::download(const ApiRequest& request, const registry::Caller& who, const Params& p) {
   const auto found = registry_.get_repo(who, p.at("ns"), p.at("repo"));
   const auto release = p.at("version") == "latest" ? registry_.latest(who, p.at("ns"), p.at("repo"))
@@ -494,9 +508,13 @@ std::vector<Route> Api::make_routes() {
       {"GET", "/api/v1/repos/{ns}/{repo}/releases/{version}", "A release (or `latest`): card, extract, findings, "
                                                               "compatibility, files", "read", {"not_found"},
        [this](R, C who, P p) {
-         return ok(release_json(p.at("version") == "latest"
-                                    ? registry_.latest(who, p.at("ns"), p.at("repo"))
-                                    : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"))));
+         const auto release = p.at("version") == "latest"
+                                  ? registry_.latest(who, p.at("ns"), p.at("repo"))
+                                  : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"));
+         ApiResponse response = ok(nullptr);
+         response.text = release_text(release);
+         response.headers["Content-Type"] = "application/json";
+         return response;
        }},
       {"PUT", "/api/v1/repos/{ns}/{repo}/releases/{version}", "Publish a release: {\"files\": {name: digest}}", "write",
        {"unauthorized", "forbidden", "not_found", "invalid_version", "invalid_request", "blob_unknown",

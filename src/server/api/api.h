@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -102,6 +104,13 @@ class Api {
   storage::MetadataStore& metadata_;
 
   std::vector<Route> routes_;  // set once at construction
+
+  // Serialized release bodies (releases are immutable; the yank state is in the key).
+  static constexpr std::size_t kReleaseCacheSize = 4096;
+  std::mutex release_cache_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> release_cache_;  // guarded by the mutex
+  std::shared_ptr<const std::string> cached_release_text(const storage::Release& release);
+  std::string release_text(const storage::Release& release);
 
   std::vector<Route> make_routes();
   ApiResponse route(const ApiRequest& request);
