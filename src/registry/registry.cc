@@ -332,12 +332,9 @@ storage::Release Registry::get_release(const Caller& caller, const std::string& 
 }
 
 storage::Release Registry::latest(const Caller& caller, const std::string& ns, const std::string& repo) {
-  const auto releases = list_releases(caller, ns, repo);  // newest first
-  for (const auto& r : releases)
-    if (!r.prerelease && !r.yanked) return r;
-  for (const auto& r : releases)
-    if (!r.yanked) return r;
-  fail("not_found", ns + "/" + repo + " has no release that is not yanked");
+  auto release = metadata_.latest_release(get_repo(caller, ns, repo).id);
+  if (!release) fail("not_found", ns + "/" + repo + " has no release that is not yanked");
+  return *release;
 }
 
 storage::Release Registry::resolve(const Caller& caller, const std::string& ns, const std::string& repo,

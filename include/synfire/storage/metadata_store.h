@@ -160,6 +160,9 @@ class MetadataStore {
   virtual std::optional<Release> find_release(std::int64_t repo_id, const std::string& version) = 0;
   // Newest first (by sort key).
   virtual std::vector<Release> list_releases(std::int64_t repo_id) = 0;
+  // The highest release that is neither yanked nor a pre-release; else the highest
+  // pre-release that is not yanked; nullopt when every release is yanked.
+  virtual std::optional<Release> latest_release(std::int64_t repo_id) = 0;
   // False when there is no such release.
   virtual bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) = 0;
   virtual void count_download(std::int64_t repo_id) = 0;

@@ -325,6 +325,17 @@ class SqliteMetadataStore final : public MetadataStore {
     return releases;
   }
 
+  std::optional<Release> latest_release(std::int64_t repo_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kReleaseColumns +
+                      " FROM releases WHERE repo_id = ? AND yanked = 0 ORDER BY prerelease, sort_key DESC LIMIT 1").c_str());
+    s.bind(1, repo_id);
+    if (!s.step()) return std::nullopt;
+    Release release = release_from(s);
+    release.files = files_of(release.id);
+    return release;
+  }
+
   bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) override {
     std::lock_guard lock(mutex_);
     Statement s(db_, "UPDATE releases SET yanked = ?, yank_reason = ? WHERE repo_id = ? AND version = ?");

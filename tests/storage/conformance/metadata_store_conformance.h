@@ -127,7 +127,15 @@ TEST_P(MetadataStoreConformance, ListsReleasesNewestFirstAndYanksByFlag) {
   EXPECT_TRUE(store_->find_release(repo.id, "2.0.0")->yanked);
   EXPECT_EQ(store_->find_release(repo.id, "2.0.0")->yank_reason, "wrong weights");
   EXPECT_EQ(store_->find_release(repo.id, "2.0.0")->files.size(), 2u);  // still downloadable
+  EXPECT_EQ(store_->latest_release(repo.id)->version, "1.0.0");  // 2.0.0 yanked, rc is a pre-release
+  EXPECT_TRUE(store_->set_yanked(repo.id, "1.0.0", true, "x"));
+  EXPECT_EQ(store_->latest_release(repo.id)->version, "1.0.0-rc.1");
+  EXPECT_EQ(store_->latest_release(repo.id)->files.size(), 2u);
+  EXPECT_TRUE(store_->set_yanked(repo.id, "1.0.0-rc.1", true, "x"));
+  EXPECT_FALSE(store_->latest_release(repo.id));
+  EXPECT_TRUE(store_->set_yanked(repo.id, "1.0.0", false, ""));
   EXPECT_TRUE(store_->set_yanked(repo.id, "2.0.0", false, ""));
+  EXPECT_EQ(store_->latest_release(repo.id)->version, "2.0.0");
   EXPECT_FALSE(store_->find_release(repo.id, "2.0.0")->yanked);
   EXPECT_FALSE(store_->set_yanked(repo.id, "9.9.9", true, "x"));
 }
