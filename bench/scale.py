@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "tests" / "server"))
 
 def wrk(url):
     out = subprocess.run(["wrk", "-t2", "-c32", "-d5s", "--latency", url], capture_output=True, text=True).stdout
-    return (float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), re.search(r"50%\s+(\S+)", out).group(1),
-            re.search(r"99%\s+(\S+)", out).group(1))
+    return (float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1),
+            re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
 
 
 def main():

@@ -123,8 +123,8 @@ def main():
                 out = subprocess.run([wrk, "-t2", "-c32", "-d5s", "--latency", url + path], capture_output=True,
                                      text=True).stdout
                 rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-                p50 = re.search(r"50%\s+(\S+)", out).group(1)
-                p99 = re.search(r"99%\s+(\S+)", out).group(1)
+                p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+                p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
                 print(f"{name:26}{float(rps):8.0f} requests/s   p50 {p50}   p99 {p99}")
         else:
             print("wrk not installed (apt-get install wrk): request rates skipped")
