@@ -305,35 +305,15 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   std::optional<Release> find_release(std::int64_t repo_id, const std::string& version) override {
-    std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kReleaseColumns + " FROM releases WHERE repo_id = ? AND version = ?").c_str());
-    s.bind(1, repo_id).bind(2, version);
-    if (!s.step()) return std::nullopt;
-    Release release = release_from(s);
-    release.files = files_of(release.id);
-    return release;
+    return first(releases("repo_id = ? AND version = ?", repo_id, version));
   }
 
   std::vector<Release> list_releases(std::int64_t repo_id) override {
-    std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kReleaseColumns +
-                      " FROM releases WHERE repo_id = ? ORDER BY sort_key DESC").c_str());
-    s.bind(1, repo_id);
-    std::vector<Release> releases;
-    while (s.step()) releases.push_back(release_from(s));
-    for (auto& release : releases) release.files = files_of(release.id);
-    return releases;
+    return releases("repo_id = ? ORDER BY sort_key DESC", repo_id);
   }
 
   std::optional<Release> latest_release(std::int64_t repo_id) override {
-    std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kReleaseColumns +
-                      " FROM releases WHERE repo_id = ? AND yanked = 0 ORDER BY prerelease, sort_key DESC LIMIT 1").c_str());
-    s.bind(1, repo_id);
-    if (!s.step()) return std::nullopt;
-    Release release = release_from(s);
-    release.files = files_of(release.id);
-    return release;
+    return first(releases("repo_id = ? AND yanked = 0 ORDER BY prerelease, sort_key DESC LIMIT 1", repo_id));
   }
 
   bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) override {
@@ -480,6 +460,24 @@ class SqliteMetadataStore final : public MetadataStore {
     (s.bind(++index, args), ...);
     if (!s.step()) return std::nullopt;
     return from(s);
+  }
+
+  // Releases with their files: `SELECT ... FROM releases WHERE <condition>`.
+  template <typename... Args>
+  std::vector<Release> releases(const char* condition, const Args&... args) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kReleaseColumns + " FROM releases WHERE " + condition).c_str());
+    int index = 0;
+    (s.bind(++index, args), ...);
+    std::vector<Release> found;
+    while (s.step()) found.push_back(release_from(s));
+    for (auto& release : found) release.files = files_of(release.id);
+    return found;
+  }
+
+  static std::optional<Release> first(std::vector<Release> found) {
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
   }
 
   bool claim_namespace(const std::string& name, const char* kind) {
