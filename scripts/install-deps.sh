@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   node-spdx-license-ids node-spdx-exceptions
   clang libclang-rt-14-dev
+  libcurl4-openssl-dev pybind11-dev python3-dev python3-pytest
   time python3
 )
 

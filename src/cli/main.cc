@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "synfire/client/client.h"
 #include "synfire/version.h"
 
 int main(int argc, char** argv) {
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   convert_cmd->add_option("OUT", convert_out, "where to write the converted file")->required();
   convert_cmd->callback([&] { exit_code = convert(convert_in, convert_out); });
 
+  add_remote_commands(app, exit_code);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -48,6 +51,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     print_error(e.what(), {}, "run 'synfire --help' or 'synfire <command> --help'");
     return kExitUsage;
+  } catch (const synfire::client::ClientFailure& failure) {
+    const synfire::Error& error = failure.error();
+    print_error(error.message, error.where);
+    for (const auto& detail : error.details)
+      std::cerr << "  " << detail.where << ": " << detail.code << ": " << detail.message << "\n";
+    return exit_code_for(error.code);
+  } catch (const synfire::Failure& failure) {
+    print_error(failure.error().message, failure.error().where);
+    return exit_code_for(failure.error().code);
   } catch (const std::exception& e) {
     print_error(std::string("unexpected error: ") + e.what());
     return kExitInvalid;

@@ -1,0 +1,362 @@
+// Push: validate locally, hash, skip what the server has, upload the rest through
+// resumable sessions, commit the release.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <vector>
+
+#include "api_calls.h"
+#include "synfire/card/card.h"
+#include "synfire/crypto/sha256.h"
+#include "synfire/nir/analysis.h"
+#include "synfire/nir/reader.h"
+#include "synfire/semver/semver.h"
+
+namespace synfire::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kMaxNotesBytes = 1 << 20;
+constexpr std::uint64_t kSingleRequestBytes = 8 << 20;  // smaller blobs go in one PUT
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw ClientFailure("invalid_input", "cannot open the file", path.string());
+  }
+  ~FileDescriptor() { ::close(fd_); }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// One file of the release: on disk, or text given in memory (release notes).
+struct LocalFile {
+  std::string name;
+  fs::path path;
+  std::optional<std::string> text;
+  std::uint64_t size = 0;
+  crypto::Digest digest;
+};
+
+// The same checks and messages as the server's, so that a bad release fails here.
+void validate_locally(const PushRequest& request, const RepoRef& ref) {
+  Error invalid{"invalid_release", "the release is invalid", ref.ns + "/" + ref.name, {}};
+  const card::Result card = card::validate_file(request.card_path.string());
+  for (const auto& e : card.errors) invalid.details.push_back({e.code, e.message, "nir-card.json#" + e.pointer, {}});
+  try {
+    nir::analyze(nir::read_file(request.model_path.string()));
+  } catch (const Failure& failure) {
+    const Error& e = failure.error();
+    invalid.details.push_back({e.code, "model.nir: " + e.message, "model.nir" + (e.where.rfind('/', 0) == 0 ? e.where : ""), {}});
+  }
+  if (!invalid.details.empty()) throw ClientFailure(invalid);
+}
+
+void require_file(const fs::path& path, const std::string& what) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error))
+    throw ClientFailure("invalid_input", what + " is not a readable file", path.string());
+}
+
+std::vector<LocalFile> release_files(const PushRequest& request) {
+  require_file(request.model_path, "the model");
+  require_file(request.card_path, "the card");
+  std::vector<LocalFile> files{{"model.nir", request.model_path, {}, 0, {}}, {"nir-card.json", request.card_path, {}, 0, {}}};
+  if (request.notes_path) {
+    require_file(*request.notes_path, "the release notes");
+    files.push_back({"RELEASE_NOTES.md", *request.notes_path, {}, 0, {}});
+  } else if (request.notes_text) {
+    files.push_back({"RELEASE_NOTES.md", {}, *request.notes_text, request.notes_text->size(), {}});
+  }
+  for (auto& f : files)
+    if (!f.text) f.size = fs::file_size(f.path);
+  for (const auto& f : files)
+    if (f.name == "RELEASE_NOTES.md" && f.size > kMaxNotesBytes)
+      throw ClientFailure("invalid_input", "release notes are limited to 1 MiB", f.text ? "RELEASE_NOTES.md" : f.path.string());
+  return files;
+}
+
+void hash(const Context& context, LocalFile& file) {
+  if (file.text) {
+    file.digest = {crypto::sha256_hex(*file.text)};
+    return;
+  }
+  FileDescriptor fd(file.path);
+  crypto::Sha256 hasher;
+  std::vector<std::byte> buffer(1 << 20);
+  std::uint64_t done = 0;
+  for (ssize_t n; (n = ::read(fd.get(), buffer.data(), buffer.size())) != 0;) {
+    if (n < 0) throw ClientFailure("io_error", "cannot read the file", file.path.string());
+    hasher.update(std::span(buffer.data(), static_cast<std::size_t>(n)));
+    done += static_cast<std::uint64_t>(n);
+    context.report("hash", file.name, done, file.size);
+    context.check_cancel();
+  }
+  if (done != file.size) throw ClientFailure("io_error", "the file changed while it was being read", file.path.string());
+  file.digest = {hasher.finish_hex()};
+}
+
+bool server_has(const Context& context, const LocalFile& file) {
+  Response response;
+  with_retries(context.settings, context.cancel, [&] {
+    response = context.http.send("HEAD", "/api/v1/blobs/" + file.digest.to_string());
+    if (response.status != 200 && response.status != 404) raise_for(response, "checking " + file.name);
+  });
+  return response.status == 200;
+}
+
+// Where an interrupted upload session of a blob is remembered, for the next push.
+class SessionMemo {
+ public:
+  SessionMemo(const Settings& settings, const crypto::Digest& digest)
+      : settings_(settings), path_(settings.cache_dir / "uploads" / (digest.hex + ".json")) {}
+
+  std::optional<std::string> recall() const {
+    std::ifstream in(path_);
+    const auto memo = nlohmann::json::parse(in, nullptr, false);
+    if (!memo.is_object() || memo.value("endpoint", "") != settings_.endpoint) return std::nullopt;
+    return memo.value("id", "");
+  }
+  void remember(const std::string& id) const {
+    std::error_code error;
+    fs::create_directories(path_.parent_path(), error);
+    std::ofstream(path_) << nlohmann::json{{"endpoint", settings_.endpoint}, {"id", id}}.dump() << "\n";
+  }
+  void forget() const {
+    std::error_code error;
+    fs::remove(path_, error);
+  }
+
+ private:
+  const Settings& settings_;
+  fs::path path_;
+};
+
+std::uint64_t offset_of(const Response& response) {
+  const std::string header = response.header("upload-offset");
+  try {
+    return header.empty() ? 0 : std::stoull(header);
+  } catch (...) {
+    throw ClientFailure("server_error", "the server sent a bad Upload-Offset: '" + header + "'");
+  }
+}
+
+class BlobUpload {
+ public:
+  BlobUpload(const Context& context, const LocalFile& file) : context_(context), file_(file), memo_(context.settings, file.digest) {}
+
+  // Sends the blob; returns the bytes sent (less than the size when a session resumed).
+  std::uint64_t run() {
+    if (file_.text || file_.size <= kSingleRequestBytes) return send_whole();
+    FileDescriptor fd(file_.path);
+    std::uint64_t offset = open_session();
+    for (int failures = 0;;) {
+      try {
+        if (send_from(fd.get(), offset)) break;
+        failures = 0;
+      } catch (const ClientFailure& failure) {
+        const long status = failure.http_status();
+        const bool transient = failure.error().code == "connection_failed" || status == 429 || status >= 500;
+        if (!transient || ++failures > context_.settings.retries) throw;
+        pause(failures);
+        offset = session_offset();
+      }
+    }
+    memo_.forget();
+    return sent_;
+  }
+
+ private:
+  std::uint64_t send_whole() {
+    const std::string path = "/api/v1/blobs/" + file_.digest.to_string();
+    with_retries(context_.settings, context_.cancel, [&] {
+      Response response;
+      if (file_.text) {
+        response = context_.http.send("PUT", path, &*file_.text);
+      } else {
+        FileDescriptor fd(file_.path);
+        std::uint64_t done = 0;
+        response = context_.http.send_file("PUT", path, fd.get(), 0, file_.size, {}, [&](std::uint64_t n) {
+          done += n;
+          context_.report("upload", file_.name, done, file_.size);
+        });
+      }
+      if (!response.ok()) raise_for(response, "uploading " + file_.name);
+    });
+    return file_.size;
+  }
+
+  // Resumes the remembered session when the server still has it; else starts one.
+  std::uint64_t open_session() {
+    if (auto id = memo_.recall()) {
+      id_ = *id;
+      Response response = context_.http.send("GET", "/api/v1/uploads/" + id_);
+      if (response.ok()) return offset_of(response);
+      if (response.status != 404) raise_for(response, "resuming the upload of " + file_.name);
+    }
+    Response response;
+    // Starting a session is not idempotent, but a retried start only leaves an empty
+    // session behind, which the server's collector removes.
+    with_retries(context_.settings, context_.cancel, [&] {
+      response = context_.http.send("POST", "/api/v1/uploads");
+      if (!response.ok()) raise_for(response, "starting the upload of " + file_.name);
+    });
+    id_ = nlohmann::json::parse(response.body, nullptr, false).value("id", "");
+    if (id_.empty()) throw ClientFailure("server_error", "the server did not name the upload session");
+    memo_.remember(id_);
+    return 0;
+  }
+
+  std::uint64_t session_offset() {
+    Response response = context_.http.send("GET", "/api/v1/uploads/" + id_);
+    if (response.status == 404) {
+      memo_.forget();
+      return open_session();
+    }
+    if (!response.ok()) raise_for(response, "resuming the upload of " + file_.name);
+    return offset_of(response);
+  }
+
+  // Sends one chunk from `offset` (the last one with the digest); true when stored.
+  bool send_from(int fd, std::uint64_t& offset) {
+    const std::uint64_t length = std::min(context_.settings.chunk_bytes, file_.size - offset);
+    const bool last = offset + length == file_.size;
+    std::string path = "/api/v1/uploads/" + id_;
+    if (last) path += "?digest=" + file_.digest.to_string();
+    std::vector<std::string> headers;
+    if (length > 0)
+      headers.push_back("Content-Range: bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) + "/*");
+    std::uint64_t done = offset;
+    const Response response = context_.http.send_file(last ? "PUT" : "PATCH", path, fd, offset, length, headers,
+                                                      [&](std::uint64_t n) {
+                                                        done += n;
+                                                        sent_ += n;
+                                                        context_.report("upload", file_.name, done, file_.size);
+                                                      });
+    if (response.status == 201) return true;
+    if (response.status == 202 || response.status == 416) {  // 416: the server is elsewhere; continue there
+      offset = offset_of(response);
+      return false;
+    }
+    if (response.status == 404) {  // the session expired: start again
+      memo_.forget();
+      offset = open_session();
+      return false;
+    }
+    if (last && response.status == 422) memo_.forget();  // a wrong digest ends the session
+    raise_for(response, "uploading " + file_.name);
+  }
+
+  void pause(int failures) const {
+    for (int i = 0; i < (5 << failures) && i < 160; ++i) {
+      context_.check_cancel();
+      ::usleep(50'000);
+    }
+  }
+
+  const Context& context_;
+  const LocalFile& file_;
+  SessionMemo memo_;
+  std::string id_;
+  std::uint64_t sent_ = 0;
+};
+
+// The first free patch version after `version` among those the repository has.
+std::string suggestion(const Context& context, const RepoRef& ref, const std::string& version) {
+  std::set<std::string> taken;
+  try {
+    for (const auto& r : call_json(context.http, context.settings, context.cancel, "GET", repo_path(context.http, ref) + "/releases",
+                                   nullptr, "versions"))
+      taken.insert(r.value("version", ""));
+  } catch (const ClientFailure&) {
+  }
+  std::string next = next_patch_version(version);
+  while (taken.count(next)) next = next_patch_version(next);
+  return next;
+}
+
+[[noreturn]] void release_exists(const Context& context, const RepoRef& ref, const std::string& version) {
+  const std::string next = suggestion(context, ref, version);
+  throw ClientFailure("release_exists",
+                      ref.ns + "/" + ref.name + " " + version + " already exists, and releases are immutable: "
+                      "publish a new version instead (for example --version " + next + ")",
+                      ref.ns + "/" + ref.name + "@" + version, 409);
+}
+
+void ensure_version_free(const Context& context, const RepoRef& ref, const semver::Version& version) {
+  Response response;
+  with_retries(context.settings, context.cancel, [&] {
+    response = context.http.send("GET", repo_path(context.http, ref) + "/releases/" + version.to_string_without_build());
+    if (response.status != 200 && response.status != 404) raise_for(response, "checking the version");
+  });
+  if (response.status == 200) release_exists(context, ref, version.to_string_without_build());
+}
+
+// A commit retried after a lost answer finds the release it made: same files.
+bool is_our_release(const Context& context, const RepoRef& ref, const semver::Version& version, const nlohmann::json& files) {
+  const Response response =
+      context.http.send("GET", repo_path(context.http, ref) + "/releases/" + version.to_string_without_build());
+  if (!response.ok()) return false;
+  const auto release = nlohmann::json::parse(response.body, nullptr, false);
+  if (!release.is_object() || !release.contains("files")) return false;
+  nlohmann::json published = nlohmann::json::object();
+  for (const auto& f : release["files"]) published[f.value("name", "")] = "sha256:" + f.value("sha256", "");
+  return published == files;
+}
+
+}  // namespace
+
+PushResult Client::push(const PushRequest& request) {
+  const RepoRef ref = parse_repo_ref(request.repository, false);
+  std::string error;
+  const auto version = semver::parse(request.version, &error);
+  if (!version)
+    throw ClientFailure("invalid_version", "'" + request.version + "' is not a semantic version: " + error +
+                                               " (for example 1.0.0)", request.version);
+  std::vector<LocalFile> files = release_files(request);
+  validate_locally(request, ref);
+  require_token("pushing");
+  const Context context{*http_, settings_, cancel_, progress_};
+  ensure_version_free(context, ref, *version);
+
+  PushResult result;
+  for (auto& file : files) hash(context, file);
+  for (const auto& file : files) {
+    if (server_has(context, file)) {
+      result.bytes_skipped += file.size;
+      context.report("upload", file.name, file.size, file.size);
+      continue;
+    }
+    result.bytes_sent += BlobUpload(context, file).run();
+  }
+
+  nlohmann::json body = {{"files", nlohmann::json::object()}, {"private", request.make_private}};
+  for (const auto& file : files) body["files"][file.name] = file.digest.to_string();
+  const std::string text = body.dump();
+  Response response;
+  int attempts = 0;
+  with_retries(settings_, cancel_, [&] {
+    response = http_->send("PUT", repo_path(*http_, ref) + "/releases/" + http_->escape(version->to_string()), &text);
+    if (response.status == 409 && ++attempts > 1 && is_our_release(context, ref, *version, body["files"])) {
+      response = http_->send("GET", repo_path(*http_, ref) + "/releases/" + version->to_string_without_build());
+    } else if (response.status == 409) {
+      release_exists(context, ref, version->to_string_without_build());
+    }
+    if (!response.ok()) raise_for(response, "publishing " + ref.ns + "/" + ref.name + " " + request.version);
+  });
+  result.release = nlohmann::json::parse(response.body);
+  result.release["repository"] = ref.ns + "/" + ref.name;
+  result.release["url"] = release_url(request.repository, result.release.value("version", request.version));
+  return result;
+}
+
+}  // namespace synfire::client
