@@ -30,25 +30,9 @@ Globals& globals() {
   return g;
 }
 
-std::uint64_t parse_rate(const std::string& text) {
-  if (text.empty()) return 0;
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    throw CLI::ValidationError("--limit-rate", "give a rate such as 500K, 20M or 1G (bytes per second)");
-  }
-  const std::string unit = text.substr(used);
-  const double scale = unit.empty() ? 1 : unit == "K" || unit == "k" ? 1024 : unit == "M" || unit == "m" ? 1 << 20
-                                      : unit == "G" || unit == "g"     ? 1 << 30 : -1;
-  if (scale < 0 || value <= 0) throw CLI::ValidationError("--limit-rate", "give a rate such as 500K, 20M or 1G (bytes per second)");
-  return static_cast<std::uint64_t>(value * scale);
-}
-
 std::unique_ptr<Client> make_client(std::optional<std::string> token = std::nullopt) {
   client::Settings settings = client::load_settings(globals().endpoint, token);
-  settings.max_rate = parse_rate(globals().limit_rate);
+  if (!globals().limit_rate.empty()) settings.max_rate = client::parse_rate(globals().limit_rate);
   return std::make_unique<Client>(std::move(settings));
 }
 

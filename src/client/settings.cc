@@ -68,6 +68,21 @@ std::string trim_endpoint(std::string endpoint) {
 
 }  // namespace
 
+std::uint64_t parse_rate(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+  }
+  const std::string unit = text.substr(std::min(used, text.size()));
+  const double scale = unit.empty() ? 1 : unit == "K" || unit == "k" ? 1024 : unit == "M" || unit == "m" ? 1 << 20
+                                      : unit == "G" || unit == "g"     ? 1 << 30 : -1;
+  if (used == 0 || scale < 0 || value <= 0)
+    throw ClientFailure("invalid_input", "a rate is bytes per second with an optional K, M or G (500K, 20M), not '" + text + "'");
+  return static_cast<std::uint64_t>(value * scale);
+}
+
 Settings load_settings(const std::optional<std::string>& endpoint, const std::optional<std::string>& token) {
   Settings settings;
   settings.config_dir = xdg_dir("XDG_CONFIG_HOME", ".config");
@@ -83,6 +98,7 @@ Settings load_settings(const std::optional<std::string>& endpoint, const std::op
     if (auto it = credentials.find(settings.endpoint); it != credentials.end() && it->is_object())
       settings.token = it->value("token", "");
   }
+  if (auto rate = env("SYNFIRE_LIMIT_RATE")) settings.max_rate = parse_rate(*rate);
   const std::string offline = env("SYNFIRE_OFFLINE").value_or("");
   settings.offline = !offline.empty() && offline != "0" && offline != "false";
   return settings;

@@ -49,9 +49,13 @@ struct Settings {
 
 // Endpoint: `endpoint` if given, else SYNFIRE_ENDPOINT, else config.toml's
 // `endpoint = "..."`, else http://127.0.0.1:8080. Token: `token` if given, else
-// SYNFIRE_TOKEN, else the credentials file's entry for that endpoint.
+// SYNFIRE_TOKEN, else the credentials file's entry for that endpoint. Also read:
+// SYNFIRE_OFFLINE=1 (pull from the cache only), SYNFIRE_LIMIT_RATE (bytes/s).
 Settings load_settings(const std::optional<std::string>& endpoint = std::nullopt,
                        const std::optional<std::string>& token = std::nullopt);
+
+// "500K", "20M", "1G" or plain bytes per second (--limit-rate, SYNFIRE_LIMIT_RATE).
+std::uint64_t parse_rate(const std::string& text);
 
 // The credentials file ($XDG_CONFIG_HOME/synfire/credentials, JSON, mode 0600):
 // one token per endpoint.

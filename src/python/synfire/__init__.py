@@ -1,0 +1,151 @@
+"""Synfire: publish, find and fetch neuromorphic models (NIR).
+
+    from synfire import Client
+    client = Client()                      # SYNFIRE_ENDPOINT / SYNFIRE_TOKEN, or `synfire login`
+    client.push(repository="nrg-lab/snn-classifier", version="1.0.0",
+                model_path="./model.nir", card_path="./nir-card.json",
+                release_notes="Initial release with MNIST-trained model")
+    paths = client.pull("nrg-lab/snn-classifier", "^1.0", dest="./models")
+
+Everything runs in the same C++ client as the ``synfire`` command line tool.
+"""
+import os
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Union
+
+from . import _synfire
+from .errors import (AuthenticationError, ChecksumMismatch, NetworkError, NotFound, OfflineMiss,
+                     PermissionDenied, ReleaseExists, SynfireError, ValidationError)
+
+__version__ = _synfire.__version__
+__all__ = ["Client", "Release", "File", "inspect", "validate_card", "SynfireError", "AuthenticationError",
+           "PermissionDenied", "NotFound", "OfflineMiss", "ReleaseExists", "ValidationError",
+           "ChecksumMismatch", "NetworkError"]
+
+PathLike = Union[str, os.PathLike]
+
+
+@dataclass(frozen=True)
+class File:
+    """A file of a release: its name, size in bytes and SHA-256 (hex)."""
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """A published release: what the server extracted, checked and stores."""
+    repository: str
+    version: str
+    files: List[File]
+    metadata: Dict[str, Any]
+    findings: List[Dict[str, Any]]
+    card: Dict[str, Any]
+    license: str
+    yanked: bool
+    url: str
+    compatibility: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "Release":
+        return cls(repository=data.get("repository", ""), version=data["version"],
+                   files=[File(f["name"], f["size"], f["sha256"]) for f in data.get("files", [])],
+                   metadata=data.get("extract", {}), findings=data.get("findings", []),
+                   card=data.get("card", {}), license=data.get("license", ""),
+                   yanked=bool(data.get("yanked", False)), url=data.get("url", ""),
+                   compatibility=data.get("compatibility", {}), raw=data)
+
+    def file(self, name: str) -> File:
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+class Client:
+    """A connection to a Synfire server.
+
+    ``endpoint`` defaults to SYNFIRE_ENDPOINT, then ``endpoint`` in
+    $XDG_CONFIG_HOME/synfire/config.toml, then http://127.0.0.1:8080; ``token`` to
+    SYNFIRE_TOKEN, then the token ``synfire login`` saved for that endpoint.
+    Transfers release the GIL and stop on Ctrl-C (KeyboardInterrupt).
+    """
+
+    def __init__(self, endpoint: Optional[str] = None, token: Optional[str] = None):
+        self._core = _synfire.Client(endpoint, token)
+
+    @property
+    def endpoint(self) -> str:
+        return self._core.endpoint
+
+    def push(self, repository: str, version: str, model_path: PathLike, card_path: PathLike,
+             release_notes: Optional[Union[str, os.PathLike]] = None, private: bool = False) -> Release:
+        """Validate locally, upload what the server lacks (resumable), publish.
+
+        ``release_notes`` is the Markdown text itself, or a ``pathlib.Path`` to a
+        file holding it. Raises ValidationError before any upload when the model or
+        card is invalid, ReleaseExists when the version is taken.
+        """
+        notes_text = notes_path = None
+        if isinstance(release_notes, os.PathLike):
+            notes_path = os.fspath(release_notes)
+        elif release_notes is not None:
+            notes_text = str(release_notes)
+        data = self._core.push(repository, version, os.fspath(model_path), os.fspath(card_path),
+                               notes_text, notes_path, private)
+        return Release.from_json(data)
+
+    def pull(self, repository: str, version: str = "latest",
+             dest: Optional[PathLike] = None) -> Dict[str, pathlib.Path]:
+        """Download a release (verified by SHA-256, resumable, cached) and return
+        {file name: local path}. ``version`` is "latest", an exact version or a
+        requirement such as "^1.0"; without ``dest`` the files stay in the cache.
+        """
+        result = self._core.pull(repository, version, None if dest is None else os.fspath(dest))
+        return {name: pathlib.Path(path) for name, path in result["files"].items()}
+
+    def info(self, repository: str, version: str = "latest") -> Release:
+        """A release's card, extracted metadata, findings, compatibility and files."""
+        return Release.from_json(self._core.info(repository, version))
+
+    def repository(self, repository: str) -> Dict[str, Any]:
+        """A repository: visibility, description, latest version, counts."""
+        return self._core.repository(repository)
+
+    def versions(self, repository: str) -> List[Release]:
+        """Every release, newest first."""
+        return [Release.from_json(dict(r, repository=repository)) for r in self._core.versions(repository)]
+
+    def search(self, query: str = "", **filters: Any) -> Dict[str, Any]:
+        """Search like the API: ``tag``, ``capability``, ``neuron_type``, ``linear_op``,
+        ``license``, ``size``, ``platform``, ``compatible_with``, ``namespace``,
+        ``sort``, ``page``, ``per_page``. Returns {"total", "results", "facets", ...}.
+        """
+        params = {key: str(value) for key, value in filters.items() if value is not None}
+        if query:
+            params["q"] = query
+        return self._core.search(params)
+
+    def yank(self, repository: str, version: str, reason: str = "") -> Release:
+        """Flag a release as not to be used; it stays downloadable by exact version."""
+        return Release.from_json(dict(self._core.yank(repository, version, reason, True), repository=repository))
+
+    def unyank(self, repository: str, version: str) -> Release:
+        return Release.from_json(dict(self._core.yank(repository, version, "", False), repository=repository))
+
+    def whoami(self) -> Dict[str, Any]:
+        return self._core.whoami()
+
+
+def inspect(path: PathLike) -> Dict[str, Any]:
+    """Read and check a NIR file offline: the ``synfire inspect --json`` object
+    ({"ok": True, "extract": ..., "findings": [...]} or {"ok": False, "error": ...})."""
+    return _synfire.inspect(os.fspath(path))
+
+
+def validate_card(path: PathLike) -> Dict[str, Any]:
+    """Validate a nir-card.json offline: {"valid", "license", "errors", "warnings"}."""
+    return _synfire.validate_card(os.fspath(path))
