@@ -189,6 +189,7 @@ def test_a_bad_card_or_model_fails_locally_before_any_upload(server, account, ho
     if broken == "model":
         home.release_files(models / "conv_classifier.nir")
         (home.work / "model.nir").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    time.sleep(0.3)  # the access log of earlier requests is read by a thread
     requests_before = len(server.access_log)
     failed = home.run("push", "nrg-lab/snn-classifier", "--version", "1.0.0", "--model", "model.nir", "--card",
                       "nir-card.json", expect=1)
