@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build run test fuzz bench clean
+.PHONY: all deps configure build run test install fuzz bench clean
 
 all: build
 
@@ -23,6 +23,9 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD)
 
 fuzz: deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DSYNFIRE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
