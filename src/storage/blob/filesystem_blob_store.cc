@@ -18,9 +18,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <utility>
 
+#include "synfire/crypto/sha256.h"
 #include "synfire/error.h"
 #include "synfire/storage/blob_store.h"
 
@@ -252,16 +256,20 @@ class FilesystemBlobStore final : public BlobStore {
     UniqueFd fd(::open((uploads_ / id / "data").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
     if (fd.get() < 0) io_failure("cannot open the upload session", uploads_ / id);
     write_all(fd.get(), bytes, uploads_ / id);
+    hash_appended(id, session->offset, bytes, fd.get());
     return session->offset + bytes.size();
   }
 
   crypto::Digest complete_upload(const std::string& id, const std::optional<crypto::Digest>& expected) override {
-    if (!find_upload(id)) throw Failure("not_found", "no upload session " + id);
+    const auto session = find_upload(id);
+    if (!session) throw Failure("not_found", "no upload session " + id);
     struct Cleanup {
       FilesystemBlobStore& store;
       const std::string& id;
       ~Cleanup() { store.cancel_upload(id); }
     } cleanup{*this, id};
+    if (auto running = take_running_hash(id); running && running->offset == session->offset)
+      return move_into_place(id, running->hasher.finish_hex(), expected);
     UniqueFd fd(::open((uploads_ / id / "data").c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) io_failure("cannot read the upload session", uploads_ / id);
     BlobIngest ingest(*this, expected);
@@ -273,6 +281,7 @@ class FilesystemBlobStore final : public BlobStore {
 
   bool cancel_upload(const std::string& id) override {
     if (!is_session_id(id)) return false;
+    forget_running_hash(id);
     std::error_code error;
     return fs::remove_all(uploads_ / id, error) > 0;
   }
@@ -282,8 +291,10 @@ class FilesystemBlobStore final : public BlobStore {
     std::error_code error;
     const auto cutoff = fs::file_time_type::clock::now() - age;
     for (const auto& entry : fs::directory_iterator(uploads_, error)) {
-      if (fs::last_write_time(entry.path() / "data", error) <= cutoff && fs::remove_all(entry.path(), error) > 0)
+      if (fs::last_write_time(entry.path() / "data", error) <= cutoff && fs::remove_all(entry.path(), error) > 0) {
+        forget_running_hash(entry.path().filename().string());
         ++removed;
+      }
     }
     return removed;
   }
@@ -299,6 +310,79 @@ class FilesystemBlobStore final : public BlobStore {
   }
 
  private:
+  // The SHA-256 of a session's bytes, kept while its chunks arrive in order in this
+  // process, so that completing it needs neither a second read nor a copy. After a
+  // restart (or chunks out of order) the session is read again instead.
+  struct RunningHash {
+    std::mutex mutex;
+    std::uint64_t offset = 0;   // bytes hashed
+    std::uint64_t flushed = 0;  // bytes handed to writeback
+    crypto::Sha256 hasher;
+  };
+
+  void hash_appended(const std::string& id, std::uint64_t start, std::span<const std::byte> bytes, int fd) {
+    std::shared_ptr<RunningHash> running;
+    {
+      std::lock_guard lock(running_mutex_);
+      auto it = running_.find(id);
+      if (it == running_.end() && start == 0) it = running_.emplace(id, std::make_shared<RunningHash>()).first;
+      if (it == running_.end()) return;
+      running = it->second;
+    }
+    std::lock_guard lock(running->mutex);
+    if (running->offset != start) {  // out of order: fall back to reading the session at the end
+      std::lock_guard map_lock(running_mutex_);
+      running_.erase(id);
+      return;
+    }
+    running->hasher.update(bytes);
+    running->offset += bytes.size();
+    if (running->offset - running->flushed >= kWritebackBytes) {  // as FileBlobWriter: disk works alongside
+      ::sync_file_range(fd, static_cast<off_t>(running->flushed), static_cast<off_t>(running->offset - running->flushed),
+                        SYNC_FILE_RANGE_WRITE);
+      running->flushed = running->offset;
+    }
+  }
+
+  std::shared_ptr<RunningHash> take_running_hash(const std::string& id) {
+    std::lock_guard lock(running_mutex_);
+    auto it = running_.find(id);
+    if (it == running_.end()) return nullptr;
+    auto running = std::move(it->second);
+    running_.erase(it);
+    std::lock_guard entry_lock(running->mutex);  // no append is halfway
+    return running;
+  }
+
+  void forget_running_hash(const std::string& id) {
+    std::lock_guard lock(running_mutex_);
+    running_.erase(id);
+  }
+
+  // The session's data file becomes the blob: synced, then renamed into place.
+  crypto::Digest move_into_place(const std::string& id, std::string hex, const std::optional<crypto::Digest>& expected) {
+    const crypto::Digest actual{std::move(hex)};
+    if (expected && actual != *expected)
+      throw Failure("digest_mismatch", "the bytes received hash to " + actual.to_string() + ", not " + expected->to_string());
+    const fs::path data = uploads_ / id / "data";
+    {
+      UniqueFd fd(::open(data.c_str(), O_RDONLY | O_CLOEXEC));
+      if (fd.get() < 0 || ::fsync(fd.get()) != 0) io_failure("cannot sync the upload session", data);
+    }
+    const fs::path target = path_of(actual);
+    std::error_code error;
+    fs::create_directories(target.parent_path(), error);
+    if (error) throw Failure("io_error", "cannot create the blob folder: " + error.message(), target.parent_path());
+    if (fs::exists(target, error)) return actual;  // stored already; the session is removed
+    if (::rename(data.c_str(), target.c_str()) != 0) io_failure("cannot move the blob into place", target);
+    fsync_directory(target.parent_path());
+    return actual;
+  }
+
+  static constexpr std::uint64_t kWritebackBytes = 8 << 20;
+  std::mutex running_mutex_;
+  std::map<std::string, std::shared_ptr<RunningHash>> running_;
+
   fs::path blobs_;
   fs::path tmp_;
   fs::path uploads_;
