@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
       write(samples::lif_chain(9'999, 1), "chain_20000.nir");
     if (wanted.empty() || std::count(wanted.begin(), wanted.end(), "weight_64mib"))
       write(samples::single_linear(4096, 4096), "weight_64mib.nir");
+    if (std::count(wanted.begin(), wanted.end(), "weight_1gib"))  // only when asked: 1 GiB of weights
+      write(samples::single_linear(16384, 17920), "weight_1gib.nir");  // gzip leaves about 1.02 GiB
   } catch (const synfire::Failure& failure) {
     std::cerr << "synfire-bench-gen: " << failure.what() << " (" << failure.error().where << ")\n";
     return 1;

@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "api_calls.h"
 #include "synfire/crypto/sha256.h"
@@ -76,6 +80,62 @@ void write_text(const fs::path& path, const std::string& text) {
   fs::rename(temp, path);
 }
 
+// SHA-256 on a thread of its own, fed the bytes as they arrive, so that hashing a
+// large download overlaps receiving it. At most kQueued bytes wait.
+class PipelinedHasher {
+ public:
+  explicit PipelinedHasher(crypto::Sha256 start) : hasher_(std::move(start)), thread_([this] { work(); }) {}
+  ~PipelinedHasher() { finish_hex(); }
+
+  void update(std::span<const char> bytes) {
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return queued_ < kQueued; });
+    queue_.emplace_back(bytes.begin(), bytes.end());
+    queued_ += bytes.size();
+    ready_.notify_one();
+  }
+
+  std::string finish_hex() {
+    if (thread_.joinable()) {
+      {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+      }
+      ready_.notify_one();
+      thread_.join();
+      hex_ = hasher_.finish_hex();
+    }
+    return hex_;
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::vector<char> chunk;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+        if (queue_.empty()) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+        queued_ -= chunk.size();
+      }
+      room_.notify_one();
+      hasher_.update(std::as_bytes(std::span(chunk)));
+    }
+  }
+
+  static constexpr std::size_t kQueued = 32 << 20;
+  crypto::Sha256 hasher_;
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<std::vector<char>> queue_;
+  std::size_t queued_ = 0;
+  bool closed_ = false;
+  std::string hex_;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 class BlobCache {
  public:
   BlobCache(const Context& context) : context_(context), dir_(context.settings.cache_dir / "blobs" / "sha256") {
@@ -107,13 +167,14 @@ class BlobCache {
     const fs::path part = dir_ / (f.sha256 + ".part");
     FileDescriptor fd(::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (fd.fd < 0) throw ClientFailure("io_error", "cannot write to the cache", part.string());
-    crypto::Sha256 hasher;
-    std::uint64_t have = hash_range(part, f, hasher);
+    crypto::Sha256 resumed;
+    std::uint64_t have = hash_range(part, f, resumed);
     if (have > f.size) {
       if (::ftruncate(fd.fd, 0) != 0) throw ClientFailure("io_error", "cannot write to the cache", part.string());
-      hasher = crypto::Sha256();
+      resumed = crypto::Sha256();
       have = 0;
     }
+    auto hasher = std::make_unique<PipelinedHasher>(std::move(resumed));
     std::uint64_t received = 0;
     const std::string url = release_path + "/files/" + context_.http.escape(f.name);
     for (int failures = 0; have < f.size;) {
@@ -130,7 +191,7 @@ class BlobCache {
         }
       }
     }
-    const std::string actual = hasher.finish_hex();
+    const std::string actual = hasher->finish_hex();
     if (actual != f.sha256) {
       std::error_code error;
       fs::remove(part, error);
@@ -162,13 +223,14 @@ class BlobCache {
   }
 
   // One GET from `have`; appends to fd and the hash; returns the bytes received.
-  std::uint64_t download(const std::string& url, const RemoteFile& f, int fd, crypto::Sha256& hasher, std::uint64_t& have) {
+  std::uint64_t download(const std::string& url, const RemoteFile& f, int fd, std::unique_ptr<PipelinedHasher>& hasher,
+                         std::uint64_t& have) {
     std::uint64_t received = 0;
     const std::uint64_t start = have;
     const Response response = context_.http.receive(url, have, [&](long status, std::span<const char> bytes) {
       if (status == 200 && start > 0 && received == 0 && have == start) {  // Range ignored: start over
         if (::ftruncate(fd, 0) != 0) throw ClientFailure("io_error", "cannot write to the cache");
-        hasher = crypto::Sha256();
+        hasher = std::make_unique<PipelinedHasher>(crypto::Sha256());
         have = 0;
       }
       if (have + bytes.size() > f.size)
@@ -179,7 +241,7 @@ class BlobCache {
         if (n <= 0) throw ClientFailure("io_error", "cannot write to the cache (disk full?)");
         written += static_cast<std::size_t>(n);
       }
-      hasher.update(std::as_bytes(bytes));
+      hasher->update(bytes);
       have += bytes.size();
       received += bytes.size();
       context_.report("download", f.name, have, f.size);

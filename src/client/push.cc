@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <functional>
+#include <thread>
 #include <set>
 #include <vector>
 
@@ -45,6 +48,8 @@ struct LocalFile {
   std::optional<std::string> text;
   std::uint64_t size = 0;
   crypto::Digest digest;
+  bool digest_known = false;
+  std::string identity;  // path, size, mtime, inode: names this version of the file in the cache
 };
 
 // The same checks and messages as the server's, so that a bad release fails here.
@@ -70,12 +75,13 @@ void require_file(const fs::path& path, const std::string& what) {
 std::vector<LocalFile> release_files(const PushRequest& request) {
   require_file(request.model_path, "the model");
   require_file(request.card_path, "the card");
-  std::vector<LocalFile> files{{"model.nir", request.model_path, {}, 0, {}}, {"nir-card.json", request.card_path, {}, 0, {}}};
+  std::vector<LocalFile> files{{"model.nir", request.model_path, {}, 0, {}, false, {}},
+                                {"nir-card.json", request.card_path, {}, 0, {}, false, {}}};
   if (request.notes_path) {
     require_file(*request.notes_path, "the release notes");
-    files.push_back({"RELEASE_NOTES.md", *request.notes_path, {}, 0, {}});
+    files.push_back({"RELEASE_NOTES.md", *request.notes_path, {}, 0, {}, false, {}});
   } else if (request.notes_text) {
-    files.push_back({"RELEASE_NOTES.md", {}, *request.notes_text, request.notes_text->size(), {}});
+    files.push_back({"RELEASE_NOTES.md", {}, *request.notes_text, request.notes_text->size(), {}, false, {}});
   }
   for (auto& f : files)
     if (!f.text) f.size = fs::file_size(f.path);
@@ -85,24 +91,89 @@ std::vector<LocalFile> release_files(const PushRequest& request) {
   return files;
 }
 
-void hash(const Context& context, LocalFile& file) {
-  if (file.text) {
-    file.digest = {crypto::sha256_hex(*file.text)};
-    return;
-  }
-  FileDescriptor fd(file.path);
+// Hashes a file; `on_progress` gets the bytes done; returning true from `stop` ends it.
+crypto::Digest hash_file(const fs::path& path, std::uint64_t size, const std::function<void(std::uint64_t)>& on_progress,
+                         const std::function<bool()>& stop) {
+  FileDescriptor fd(path);
   crypto::Sha256 hasher;
   std::vector<std::byte> buffer(1 << 20);
   std::uint64_t done = 0;
   for (ssize_t n; (n = ::read(fd.get(), buffer.data(), buffer.size())) != 0;) {
-    if (n < 0) throw ClientFailure("io_error", "cannot read the file", file.path.string());
+    if (n < 0) throw ClientFailure("io_error", "cannot read the file", path.string());
     hasher.update(std::span(buffer.data(), static_cast<std::size_t>(n)));
     done += static_cast<std::uint64_t>(n);
-    context.report("hash", file.name, done, file.size);
-    context.check_cancel();
+    on_progress(done);
+    if (stop()) throw ClientFailure("interrupted", "interrupted");
   }
-  if (done != file.size) throw ClientFailure("io_error", "the file changed while it was being read", file.path.string());
-  file.digest = {hasher.finish_hex()};
+  if (done != size) throw ClientFailure("io_error", "the file changed while it was being read", path.string());
+  return {hasher.finish_hex()};
+}
+
+void hash(const Context& context, LocalFile& file) {
+  if (file.text) file.digest = {crypto::sha256_hex(*file.text)};
+  else
+    file.digest = hash_file(
+        file.path, file.size, [&](std::uint64_t done) { context.report("hash", file.name, done, file.size); },
+        [&] { return context.cancel && context.cancel(); });
+  file.digest_known = true;
+}
+
+// The file's SHA-256, computed on a thread of its own while the upload runs: hashing
+// 1 GiB takes about as long as sending it on a fast link, so they overlap.
+class BackgroundHash {
+ public:
+  explicit BackgroundHash(const LocalFile& file)
+      : thread_([this, path = file.path, size = file.size](std::stop_token stop) {
+          try {
+            digest_ = hash_file(path, size, [](std::uint64_t) {}, [&] { return stop.stop_requested(); });
+          } catch (...) {
+            error_ = std::current_exception();
+          }
+          done_ = true;
+        }) {}
+  bool ready() const { return done_; }
+  crypto::Digest get() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(error_);
+    return digest_;
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  crypto::Digest digest_;
+  std::exception_ptr error_;
+  std::jthread thread_;  // last: starts once the members above exist; stops and joins first
+};
+
+// Digests of files hashed before, by identity (a changed file has a new identity).
+class DigestMemo {
+ public:
+  explicit DigestMemo(const Settings& settings) : dir_(settings.cache_dir / "hashes") {}
+  bool recall(LocalFile& file) const {
+    std::ifstream in(dir_ / file.identity);
+    std::string hex;
+    if (!(in >> hex) || !crypto::Digest::is_hex(hex)) return false;
+    file.digest = {hex};
+    return file.digest_known = true;
+  }
+  void remember(const LocalFile& file) const {
+    std::error_code error;
+    fs::create_directories(dir_, error);
+    std::ofstream(dir_ / file.identity) << file.digest.hex << "\n";
+  }
+
+ private:
+  fs::path dir_;
+};
+
+std::string identity_of(const fs::path& path) {
+  struct stat st {};
+  std::error_code error;
+  const fs::path absolute = fs::weakly_canonical(path, error);
+  if (::stat(path.c_str(), &st) != 0) throw ClientFailure("invalid_input", "cannot read the file", path.string());
+  return crypto::sha256_hex(absolute.string() + "|" + std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) +
+                            "." + std::to_string(st.st_mtim.tv_nsec) + "|" + std::to_string(st.st_ino) + "|" +
+                            std::to_string(st.st_dev));
 }
 
 bool server_has(const Context& context, const LocalFile& file) {
@@ -117,8 +188,8 @@ bool server_has(const Context& context, const LocalFile& file) {
 // Where an interrupted upload session of a blob is remembered, for the next push.
 class SessionMemo {
  public:
-  SessionMemo(const Settings& settings, const crypto::Digest& digest)
-      : settings_(settings), path_(settings.cache_dir / "uploads" / (digest.hex + ".json")) {}
+  SessionMemo(const Settings& settings, const std::string& identity)
+      : settings_(settings), path_(settings.cache_dir / "uploads" / (identity + ".json")) {}
 
   std::optional<std::string> recall() const {
     std::ifstream in(path_);
@@ -152,15 +223,29 @@ std::uint64_t offset_of(const Response& response) {
 
 class BlobUpload {
  public:
-  BlobUpload(const Context& context, const LocalFile& file) : context_(context), file_(file), memo_(context.settings, file.digest) {}
+  BlobUpload(const Context& context, LocalFile& file) : context_(context), file_(file), memo_(context.settings, file.identity) {}
 
   // Sends the blob; returns the bytes sent (less than the size when a session resumed).
+  // A file whose digest is not known yet is hashed while it uploads; when the digest
+  // turns out to be on the server already, the upload stops there.
   std::uint64_t run() {
     if (file_.text || file_.size <= kSingleRequestBytes) return send_whole();
+    std::optional<BackgroundHash> background;
+    if (!file_.digest_known) background.emplace(file_);
     FileDescriptor fd(file_.path);
     std::uint64_t offset = open_session();
     for (int failures = 0;;) {
       try {
+        if (background && (background->ready() || offset + context_.settings.chunk_bytes >= file_.size)) {
+          file_.digest = background->get();
+          file_.digest_known = true;
+          background.reset();
+          if (server_has(context_, file_)) {
+            abandon_session();
+            skipped_ = true;
+            return sent_;
+          }
+        }
         if (send_from(fd.get(), offset)) break;
         failures = 0;
       } catch (const ClientFailure& failure) {
@@ -175,7 +260,6 @@ class BlobUpload {
     return sent_;
   }
 
- private:
   std::uint64_t send_whole() {
     const std::string path = "/api/v1/blobs/" + file_.digest.to_string();
     with_retries(context_.settings, context_.cancel, [&] {
@@ -214,6 +298,14 @@ class BlobUpload {
     if (id_.empty()) throw ClientFailure("server_error", "the server did not name the upload session");
     memo_.remember(id_);
     return 0;
+  }
+
+  bool skipped() const { return skipped_; }
+
+ private:
+  void abandon_session() {
+    context_.http.send("DELETE", "/api/v1/uploads/" + id_);  // best effort: the collector removes it anyway
+    memo_.forget();
   }
 
   std::uint64_t session_offset() {
@@ -264,10 +356,11 @@ class BlobUpload {
   }
 
   const Context& context_;
-  const LocalFile& file_;
+  LocalFile& file_;
   SessionMemo memo_;
   std::string id_;
   std::uint64_t sent_ = 0;
+  bool skipped_ = false;
 };
 
 // The first free patch version after `version` among those the repository has.
@@ -329,14 +422,25 @@ PushResult Client::push(const PushRequest& request) {
   ensure_version_free(context, ref, *version);
 
   PushResult result;
-  for (auto& file : files) hash(context, file);
-  for (const auto& file : files) {
-    if (server_has(context, file)) {
+  const DigestMemo digests(settings_);
+  for (auto& file : files) {
+    if (file.text) {
+      hash(context, file);
+      continue;
+    }
+    file.identity = identity_of(file.path);
+    if (!digests.recall(file) && file.size <= kSingleRequestBytes) hash(context, file);
+  }
+  for (auto& file : files) {
+    if (file.digest_known && server_has(context, file)) {
       result.bytes_skipped += file.size;
       context.report("upload", file.name, file.size, file.size);
       continue;
     }
-    result.bytes_sent += BlobUpload(context, file).run();
+    BlobUpload upload(context, file);
+    result.bytes_sent += upload.run();
+    if (upload.skipped()) result.bytes_skipped += file.size;
+    if (!file.text) digests.remember(file);
   }
 
   nlohmann::json body = {{"files", nlohmann::json::object()}, {"private", request.make_private}};
