@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -80,58 +79,72 @@ void write_text(const fs::path& path, const std::string& text) {
   fs::rename(temp, path);
 }
 
-// SHA-256 on a thread of its own, fed the bytes as they arrive, so that hashing a
-// large download overlaps receiving it. At most kQueued bytes wait.
-class PipelinedHasher {
+// SHA-256 on a thread of its own that follows the download: it reads back (from the
+// page cache) what has been written, so hashing overlaps receiving with no copies
+// queued in memory.
+class FollowingHasher {
  public:
-  explicit PipelinedHasher(crypto::Sha256 start) : hasher_(std::move(start)), thread_([this] { work(); }) {}
-  ~PipelinedHasher() { finish_hex(); }
+  FollowingHasher(int fd, std::uint64_t from, crypto::Sha256 start)
+      : fd_(fd), hashed_(from), written_(from), hasher_(std::move(start)), thread_([this] { work(); }) {}
+  ~FollowingHasher() { stop(); }
 
-  void update(std::span<const char> bytes) {
-    std::unique_lock lock(mutex_);
-    room_.wait(lock, [&] { return queued_ < kQueued; });
-    queue_.emplace_back(bytes.begin(), bytes.end());
-    queued_ += bytes.size();
-    ready_.notify_one();
+  void written_up_to(std::uint64_t offset) {
+    {
+      std::lock_guard lock(mutex_);
+      written_ = offset;
+    }
+    more_.notify_one();
   }
 
   std::string finish_hex() {
-    if (thread_.joinable()) {
-      {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-      }
-      ready_.notify_one();
-      thread_.join();
-      hex_ = hasher_.finish_hex();
-    }
+    stop();
+    if (failed_) throw ClientFailure("io_error", "cannot read back the download from the cache");
+    if (hex_.empty()) hex_ = hasher_.finish_hex();
     return hex_;
   }
 
  private:
+  void stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    more_.notify_one();
+    thread_.join();
+  }
+
   void work() {
+    std::vector<std::byte> buffer(1 << 20);
     for (;;) {
-      std::vector<char> chunk;
+      std::uint64_t target;
       {
         std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
-        if (queue_.empty()) return;
-        chunk = std::move(queue_.front());
-        queue_.pop_front();
-        queued_ -= chunk.size();
+        more_.wait(lock, [&] { return written_ > hashed_ || closed_; });
+        if (written_ == hashed_) return;  // closed and caught up
+        target = written_;
       }
-      room_.notify_one();
-      hasher_.update(std::as_bytes(std::span(chunk)));
+      while (hashed_ < target) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), target - hashed_));
+        const ssize_t n = ::pread(fd_, buffer.data(), want, static_cast<off_t>(hashed_));
+        if (n <= 0) {
+          failed_ = true;
+          return;
+        }
+        hasher_.update(std::span(buffer.data(), static_cast<std::size_t>(n)));
+        hashed_ += static_cast<std::uint64_t>(n);
+      }
     }
   }
 
-  static constexpr std::size_t kQueued = 32 << 20;
+  int fd_;
+  std::uint64_t hashed_;  // only the thread touches it
+  std::uint64_t written_;
   crypto::Sha256 hasher_;
   std::mutex mutex_;
-  std::condition_variable ready_, room_;
-  std::deque<std::vector<char>> queue_;
-  std::size_t queued_ = 0;
+  std::condition_variable more_;
   bool closed_ = false;
+  bool failed_ = false;
   std::string hex_;
   std::thread thread_;  // last: starts once the members above exist
 };
@@ -174,7 +187,7 @@ class BlobCache {
       resumed = crypto::Sha256();
       have = 0;
     }
-    auto hasher = std::make_unique<PipelinedHasher>(std::move(resumed));
+    auto hasher = std::make_unique<FollowingHasher>(fd.fd, have, std::move(resumed));
     std::uint64_t received = 0;
     const std::string url = release_path + "/files/" + context_.http.escape(f.name);
     for (int failures = 0; have < f.size;) {
@@ -223,14 +236,15 @@ class BlobCache {
   }
 
   // One GET from `have`; appends to fd and the hash; returns the bytes received.
-  std::uint64_t download(const std::string& url, const RemoteFile& f, int fd, std::unique_ptr<PipelinedHasher>& hasher,
+  std::uint64_t download(const std::string& url, const RemoteFile& f, int fd, std::unique_ptr<FollowingHasher>& hasher,
                          std::uint64_t& have) {
     std::uint64_t received = 0;
     const std::uint64_t start = have;
     const Response response = context_.http.receive(url, have, [&](long status, std::span<const char> bytes) {
       if (status == 200 && start > 0 && received == 0 && have == start) {  // Range ignored: start over
+        hasher.reset();
         if (::ftruncate(fd, 0) != 0) throw ClientFailure("io_error", "cannot write to the cache");
-        hasher = std::make_unique<PipelinedHasher>(crypto::Sha256());
+        hasher = std::make_unique<FollowingHasher>(fd, 0, crypto::Sha256());
         have = 0;
       }
       if (have + bytes.size() > f.size)
@@ -241,8 +255,8 @@ class BlobCache {
         if (n <= 0) throw ClientFailure("io_error", "cannot write to the cache (disk full?)");
         written += static_cast<std::size_t>(n);
       }
-      hasher->update(bytes);
       have += bytes.size();
+      hasher->written_up_to(have);
       received += bytes.size();
       context_.report("download", f.name, have, f.size);
     });
