@@ -35,7 +35,9 @@ TEST_P(CardFixture, GivesTheExpectedErrors) {
   if (expected.contains("errors"))
     for (const auto& e : expected["errors"]) want.emplace(e["pointer"], e["code"]);
   EXPECT_EQ(got, want);
-  if (expected.contains("license")) EXPECT_EQ(result.license, expected["license"].get<std::string>());
+  if (expected.contains("license")) {
+    EXPECT_EQ(result.license, expected["license"].get<std::string>());
+  }
   if (expected.contains("warnings"))
     for (const auto& pointer : expected["warnings"]) {
       bool warned = false;

@@ -286,3 +286,18 @@ def test_endpoint_from_the_config_file_and_the_flag(server, account, home):
     assert home.json("whoami")["name"] == "ada"
     home.run("--endpoint", "http://127.0.0.1:9", "whoami", expect=3)  # no token kept for that endpoint
     home.run("whoami", "--endpoint", "http://127.0.0.1:9", env={"SYNFIRE_TOKEN": account}, expect=7)
+
+
+def test_bash_completion_offers_commands_and_options():
+    from conftest import ROOT
+    script = ROOT / "share" / "bash-completion" / "synfire"
+
+    def complete(*words):
+        line = " ".join(words)
+        run = subprocess.run(["bash", "-c", f"source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; "
+                              "_synfire; echo ${COMPREPLY[@]}"], capture_output=True, text=True)
+        return run.stdout.split()
+
+    assert complete("synfire", "pu") == ["push", "pull"]
+    assert "--neuron-type" in complete("synfire", "search", "--ne")
+    assert complete("synfire", "token", "create", "ci", "--scope", "w") == ["write"]
