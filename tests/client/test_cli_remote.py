@@ -301,3 +301,33 @@ def test_bash_completion_offers_commands_and_options():
     assert complete("synfire", "pu") == ["push", "pull"]
     assert "--neuron-type" in complete("synfire", "search", "--ne")
     assert complete("synfire", "token", "create", "ci", "--scope", "w") == ["write"]
+
+
+def test_progress_bars_on_a_terminal_only(server, account, home, models):
+    home.login(account)
+    home.release_files(models / "conv_classifier.nir")
+    big = models / "weight_64mib.nir"
+    home.run("push", "nrg-lab/big", "--version", "1.0.0", "--model", big, "--card", "nir-card.json")
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([CLI, "pull", "nrg-lab/big", "-o", "tty"], cwd=home.work, env=home.env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    assert b"download" in drawn and b"model.nir" in drawn and b"ETA" in drawn and b"100%" in drawn
+    assert b"/s" in drawn
+
+    piped = home.run("pull", "nrg-lab/big", "-o", "piped")
+    assert "ETA" not in piped.stderr and "\r" not in piped.stderr
+    quiet = home.run("pull", "nrg-lab/big", "-o", "quiet", "--quiet")
+    assert quiet.stderr == ""
