@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Transfer and request benchmarks of synfire-server (a benchmark, not a test).
 
-    python3 bench/server.py [--build build] [--size-mib 1024] [--requests 20000]
+    python3 bench/server.py [--build build] [--size-mib 1024] [--runs 5]
 
 Prints, next to each other: `openssl dgst -sha256` on a file of --size-mib random
 bytes; a monolithic upload of it with curl to synfire-server (MB/s) and the server's
@@ -9,7 +9,8 @@ peak RSS (VmHWM) afterwards; its download with curl from synfire-server and from
 nginx (apt's nginx, started here on 127.0.0.1); and, when wrk is installed, requests/s
 and latency of GET .../releases/latest and of a filtered search (wrk -t2 -c32).
 Targets: upload >= 70% of openssl's rate, download >= 70% of nginx's, peak RSS under
-64 MiB, latest >= 20,000 requests/s.
+64 MiB, latest >= 20,000 requests/s. Transfers are the median of --runs, each after
+a `sync` (so that one run's writeback does not land in the next).
 """
 import argparse
 import hashlib
@@ -18,6 +19,7 @@ import os
 import pathlib
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,9 +30,14 @@ sys.path.insert(0, str(ROOT / "tests" / "server"))
 
 
 def timed(argv, **kwargs):
+    subprocess.run(["sync"], check=True)
     start = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, **kwargs)
     return time.perf_counter() - start
+
+
+def median_of(runs, argv, **kwargs):
+    return statistics.median(timed(argv, **kwargs) for _ in range(runs))
 
 
 def rate(size, seconds):
@@ -61,6 +68,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=str(ROOT / "build"))
     parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     os.environ["SYNFIRE_SERVER_BIN"] = str(pathlib.Path(args.build) / "bin" / "synfire-server")
     from server_process import ServerProcess
@@ -73,7 +81,7 @@ def main():
     size = big.stat().st_size
     print(f"file: {size / (1 << 20):.0f} MiB of random bytes")
 
-    openssl = timed(["openssl", "dgst", "-sha256", str(big)])
+    openssl = median_of(args.runs, ["openssl", "dgst", "-sha256", str(big)])
     print(f"openssl dgst -sha256      {rate(size, openssl)}")
 
     server = ServerProcess()
@@ -89,7 +97,7 @@ def main():
         url = f"http://127.0.0.1:{server.port}"
         # Start the peak-RSS count at the upload (signing in ran argon2id, which uses 64 MiB).
         pathlib.Path(f"/proc/{server.proc.pid}/clear_refs").write_text("5")
-        upload = timed(["curl", "-sf", "-X", "PUT", "-H", f"Authorization: Bearer {token}", "-H", "Expect:",
+        upload = median_of(args.runs, ["curl", "-sf", "-X", "PUT", "-H", f"Authorization: Bearer {token}", "-H", "Expect:",
                         "--upload-file", str(big), f"{url}/api/v1/blobs/{digest}"])
         rss = vm_hwm(server.proc.pid)
         print(f"upload (curl -> synfire)  {rate(size, upload)}  = {openssl / upload * 100:5.0f}% of openssl"
@@ -103,12 +111,12 @@ def main():
         status, _ = server.json("PUT", "/api/v1/repos/bench/big/releases/1.0.0",
                                 {"files": {"model.nir": model, "nir-card.json": card, "RELEASE_NOTES.md": digest}}, token)
         assert status == 201, status
-        download = timed(["curl", "-sf", "-o", os.devnull, f"{url}/api/v1/repos/bench/big/releases/1.0.0/files/RELEASE_NOTES.md"])
+        download = median_of(args.runs, ["curl", "-sf", "-o", os.devnull, f"{url}/api/v1/repos/bench/big/releases/1.0.0/files/RELEASE_NOTES.md"])
         line = f"download (synfire -> curl){rate(size, download)}"
         nginx = start_nginx(work, 18099)
         if nginx:
             try:
-                served = timed(["curl", "-sf", "-o", os.devnull, "http://127.0.0.1:18099/big.bin"])
+                served = median_of(args.runs, ["curl", "-sf", "-o", os.devnull, "http://127.0.0.1:18099/big.bin"])
                 line += f"  = {served / download * 100:5.0f}% of nginx ({rate(size, served).strip()})"
             finally:
                 nginx.terminate()

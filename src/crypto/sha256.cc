@@ -3,6 +3,12 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
 #include <fstream>
 
 #include "synfire/error.h"
@@ -40,6 +46,94 @@ std::string Sha256::finish_hex() {
     hex += kHex[digest[i] & 0xF];
   }
   return hex;
+}
+
+struct PipelinedSha256::State {
+  static constexpr std::size_t kBuffers = 4;
+  static constexpr std::size_t kBufferBytes = 1 << 20;
+  static constexpr std::uint64_t kInPlaceBytes = 4 << 20;
+
+  Sha256 hasher;
+  std::uint64_t fed = 0;
+  std::vector<std::vector<std::byte>> buffers;
+  std::vector<std::size_t> free;                       // indices of buffers to fill
+  std::deque<std::pair<std::size_t, std::size_t>> full;  // (index, bytes) to hash, in order
+  bool closed = false;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::thread worker;
+
+  void start() {
+    buffers.assign(kBuffers, std::vector<std::byte>(kBufferBytes));
+    for (std::size_t i = 0; i < kBuffers; ++i) free.push_back(i);
+    worker = std::thread([this] { work(); });
+  }
+
+  void work() {
+    for (;;) {
+      std::pair<std::size_t, std::size_t> next;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !full.empty() || closed; });
+        if (full.empty()) return;
+        next = full.front();
+        full.pop_front();
+      }
+      hasher.update(std::span(buffers[next.first].data(), next.second));
+      {
+        std::lock_guard lock(mutex);
+        free.push_back(next.first);
+      }
+      changed.notify_all();
+    }
+  }
+
+  void hand_over(std::span<const std::byte> bytes) {
+    std::size_t index;
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return !free.empty(); });
+      index = free.back();
+      free.pop_back();
+    }
+    std::memcpy(buffers[index].data(), bytes.data(), bytes.size());
+    {
+      std::lock_guard lock(mutex);
+      full.emplace_back(index, bytes.size());
+    }
+    changed.notify_all();
+  }
+
+  void stop() {
+    if (!worker.joinable()) return;
+    {
+      std::lock_guard lock(mutex);
+      closed = true;
+    }
+    changed.notify_all();
+    worker.join();
+  }
+};
+
+PipelinedSha256::PipelinedSha256() : state_(std::make_unique<State>()) {}
+PipelinedSha256::~PipelinedSha256() { state_->stop(); }
+
+void PipelinedSha256::update(std::span<const std::byte> bytes) {
+  State& s = *state_;
+  if (!s.worker.joinable() && s.fed + bytes.size() <= State::kInPlaceBytes) {
+    s.hasher.update(bytes);
+    s.fed += bytes.size();
+    return;
+  }
+  if (!s.worker.joinable()) s.start();
+  for (std::size_t at = 0; at < bytes.size(); at += State::kBufferBytes)
+    s.hand_over(bytes.subspan(at, std::min(State::kBufferBytes, bytes.size() - at)));
+  s.fed += bytes.size();
+}
+
+std::string PipelinedSha256::finish_hex() {
+  state_->stop();
+  return state_->hasher.finish_hex();
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -115,7 +115,7 @@ class BlobIngest {
 
  private:
   std::unique_ptr<BlobWriter> writer_;
-  crypto::Sha256 hasher_;
+  crypto::PipelinedSha256 hasher_;
   std::optional<crypto::Digest> expected_digest_;
   std::optional<std::uint64_t> expected_size_;
   std::uint64_t max_bytes_;
