@@ -177,6 +177,7 @@ void Registry::set_member(const Caller& caller, const std::string& org_name, con
   const auto current = metadata_.member_role(org.id, user->id);
   if (current == Role::owner && role != Role::owner) require_org_role(caller, org, Role::owner);
   metadata_.set_member(org.id, user->id, role);
+  ++search_generation_;  // what the member may find changed
 }
 
 void Registry::remove_member(const Caller& caller, const std::string& org_name, const std::string& user_name) {
@@ -192,6 +193,7 @@ void Registry::remove_member(const Caller& caller, const std::string& org_name, 
       fail("forbidden", "an organization keeps at least one owner");
   }
   if (!metadata_.remove_member(org.id, user->id)) fail("not_found", user_name + " is not a member of " + org_name);
+  ++search_generation_;
 }
 
 std::vector<storage::Member> Registry::list_members(const Caller& caller, const std::string& org_name) {
@@ -231,6 +233,7 @@ storage::Repo Registry::create_repo(const Caller& caller, const std::string& ns,
   if (!can_write(caller, ns)) fail("forbidden", "you may not create repositories in '" + ns + "'", ns);
   auto repo = metadata_.create_repo(ns, name, is_private, description, clock_());
   if (!repo) fail("repo_exists", ns + "/" + name + " exists already", ns + "/" + name);
+  ++search_generation_;
   return *repo;
 }
 
@@ -361,6 +364,7 @@ void Registry::set_yanked(const Caller& caller, const std::string& ns, const std
 }
 
 void Registry::reindex(const storage::Repo& repo) {
+  ++search_generation_;
   storage::SearchEntry entry;
   entry.repo_id = repo.id;
   entry.description = repo.description;

@@ -229,6 +229,20 @@ class Search(ApiTest):
         self.assertEqual(self.search("tag=second")["total"], 0)
         self.assertEqual(self.search("tag=first")["total"], 1)
 
+    def test_cached_answers_follow_every_change_at_once(self):
+        s = self.server
+        ada, bob = s.user("ada"), s.user("bob")
+        self.assertEqual(s.json("POST", "/api/v1/orgs", {"name": "lab"}, ada)[0], 201)
+        self.assertEqual(self.search("q=cache")["total"], 0)
+        self.publish(ada, "lab/cache-model", "1.0.0", card=self.card("cache test", ["x"]), extra={"private": True})
+        self.publish(ada, "ada/cache-public", "1.0.0", card=self.card("cache test", ["x"]))
+        self.assertEqual(self.search("q=cache")["total"], 1)  # a publish shows at once
+        self.assertEqual(self.search("q=cache", bob)["total"], 1)
+        s.json("PUT", "/api/v1/orgs/lab/members/bob", {"role": "read"}, ada)
+        self.assertEqual(self.search("q=cache", bob)["total"], 2)  # so does a new membership
+        s.json("DELETE", "/api/v1/orgs/lab/members/bob", None, ada)
+        self.assertEqual(self.search("q=cache", bob)["total"], 1)
+
 
 class Permissions(ApiTest):
     def test_a_private_repository_is_404_to_whoever_may_not_read_it(self):

@@ -8,6 +8,7 @@
 // Start here: a caller is authenticated once (authenticate), then passed to every
 // operation; an anonymous caller is a Caller without a user.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -95,6 +96,9 @@ class Registry {
   // (tag, capability, neuron_type, linear_op, license, size, platform,
   // compatible_with); private repositories only for those who may read them.
   storage::SearchResult search(const Caller& caller, storage::SearchQuery query);
+  // Changes whenever a search could answer differently (a release published or
+  // yanked, a repository created, a membership changed): lets callers cache answers.
+  std::uint64_t search_generation() const { return search_generation_.load(); }
   // Refreshes what search knows of a repository from its latest release.
   void reindex(const storage::Repo& repo);
 
@@ -111,6 +115,7 @@ class Registry {
   bool can_write(const Caller& caller, const std::string& ns);
 
  private:
+  std::atomic<std::uint64_t> search_generation_{0};
   storage::MetadataStore& metadata_;
   storage::BlobStore& blobs_;
   ModelChecker& checker_;

@@ -70,6 +70,14 @@ ApiResponse ok(json body, int status = 200) {
   return response;
 }
 
+// A 200 whose JSON body is already serialized.
+ApiResponse json_text_response(const std::string& text) {
+  ApiResponse response = ok(nullptr);
+  response.text = text;
+  response.headers["Content-Type"] = "application/json";
+  return response;
+}
+
 storage::Scope scope_field(const json& body) {
   const std::string name = string_field(body, "scope", false);
   if (name.empty()) return storage::Scope::read;
@@ -278,6 +286,40 @@ ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) 
   for (const char* facet : {"tag", "capability", "neuron_type", "linear_op", "license", "size", "platform",
                             "compatible_with"})
     if (!param(facet).empty()) query.filters.emplace_back(facet, param(facet));
+  std::string key = who.anonymous() ? std::string("anonymous") : "user " + std::to_string(who.user->id);
+  for (const std::string& part : {query.text, query.ns, query.sort, std::to_string(query.page), std::to_string(query.per_page)})
+    key += '\x1f' + part;
+  for (const auto& [kind, value] : query.filters) key += '\x1f' + kind + '=' + value;
+  const std::uint64_t generation = registry_.search_generation();
+  const auto now = std::chrono::steady_clock::now();
+
+  std::promise<std::shared_ptr<const std::string>> promise;
+  std::shared_future<std::shared_ptr<const std::string>> answer;
+  {
+    std::lock_guard lock(search_cache_mutex_);
+    auto it = search_cache_.find(key);
+    if (it != search_cache_.end() && it->second.generation == generation && now - it->second.made < kSearchCacheAge) {
+      answer = it->second.body;
+    } else {
+      if (search_cache_.size() >= kSearchCacheSize) search_cache_.clear();
+      search_cache_[key] = {generation, now, promise.get_future().share()};
+    }
+  }
+  if (answer.valid()) return json_text_response(*answer.get());  // rethrows the computation's failure
+
+  try {
+    auto body = std::make_shared<const std::string>(search_text(query, who));
+    promise.set_value(body);
+    return json_text_response(*body);
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    std::lock_guard lock(search_cache_mutex_);
+    if (auto it = search_cache_.find(key); it != search_cache_.end() && it->second.made == now) search_cache_.erase(it);
+    throw;
+  }
+}
+
+std::string Api::search_text(const storage::SearchQuery& query, const registry::Caller& who) {
   const storage::SearchResult found = registry_.search(who, query);
   json results = json::array();
   for (const auto& repo : found.repos) {
@@ -292,8 +334,9 @@ ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) 
     }
     results.push_back(item);
   }
-  return ok({{"total", found.total}, {"page", query.page}, {"per_page", query.per_page}, {"results", results},
-             {"facets", found.facets}});
+  return json{{"total", found.total}, {"page", query.page}, {"per_page", query.per_page}, {"results", results},
+              {"facets", found.facets}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::shared_ptr<const std::string> Api::cached_release_text(const storage::Release& release) {
@@ -511,10 +554,7 @@ std::vector<Route> Api::make_routes() {
          const auto release = p.at("version") == "latest"
                                   ? registry_.latest(who, p.at("ns"), p.at("repo"))
                                   : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"));
-         ApiResponse response = ok(nullptr);
-         response.text = release_text(release);
-         response.headers["Content-Type"] = "application/json";
-         return response;
+         return json_text_response(release_text(release));
        }},
       {"PUT", "/api/v1/repos/{ns}/{repo}/releases/{version}", "Publish a release: {\"files\": {name: digest}}", "write",
        {"unauthorized", "forbidden", "not_found", "invalid_version", "invalid_request", "blob_unknown",

@@ -4,6 +4,8 @@
 // start and a finish so that the network layer can move the bytes in between.
 // Thin by design: every rule lives in the registry core.
 
+#include <chrono>
+#include <future>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -112,10 +114,26 @@ class Api {
   std::shared_ptr<const std::string> cached_release_text(const storage::Release& release);
   std::string release_text(const storage::Release& release);
 
+  // Search answers, kept until the registry's search generation moves on (a release,
+  // yank, repository or membership change) and at most 10 s (download counts move
+  // without a change of generation; another server process's writes too).
+  // Requests for an answer being computed wait for it (one computation per key, not
+  // one per waiting request: a burst of the same search costs one search).
+  struct CachedSearch {
+    std::uint64_t generation;
+    std::chrono::steady_clock::time_point made;
+    std::shared_future<std::shared_ptr<const std::string>> body;
+  };
+  static constexpr std::size_t kSearchCacheSize = 1024;
+  static constexpr std::chrono::seconds kSearchCacheAge{10};
+  std::mutex search_cache_mutex_;
+  std::unordered_map<std::string, CachedSearch> search_cache_;  // guarded by the mutex
+
   std::vector<Route> make_routes();
   ApiResponse route(const ApiRequest& request);
   nlohmann::json openapi() const;
   ApiResponse search(const ApiRequest& request, const registry::Caller& who);
+  std::string search_text(const storage::SearchQuery& query, const registry::Caller& who);
   ApiResponse download(const ApiRequest& request, const registry::Caller& who, const Params& params);
   ApiResponse publish(const ApiRequest& request, const registry::Caller& who, const Params& params);
   storage::UploadSession own_session(const registry::Caller& who, const std::string& id);
