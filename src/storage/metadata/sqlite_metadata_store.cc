@@ -365,7 +365,8 @@ class SqliteMetadataStore final : public MetadataStore {
       texts.push_back(q.ns);
     }
     const std::string match = fts_query(q.text);
-    if (!match.empty()) {
+    const bool ranked = q.sort == "relevance" && !match.empty();
+    if (!match.empty() && !ranked) {  // a ranked search takes its rows from the match already
       where += " AND r.id IN (SELECT rowid FROM repo_text WHERE repo_text MATCH ?)";
       texts.push_back(match);
     }
@@ -392,7 +393,6 @@ class SqliteMetadataStore final : public MetadataStore {
       Database& db;
       ~ClearHits() { sqlite3_exec(db.get(), "DELETE FROM temp.search_hits", nullptr, nullptr, nullptr); }
     } clear_hits{db_};
-    const bool ranked = q.sort == "relevance" && !match.empty();
     {
       const std::string source =
           ranked ? "SELECT r.id, t.rank FROM (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
