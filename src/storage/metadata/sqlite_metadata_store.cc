@@ -155,8 +155,10 @@ Release release_from(const Statement& s) {
 class SqliteMetadataStore final : public MetadataStore {
  public:
   explicit SqliteMetadataStore(const std::string& path) : db_(path) {
+    // Reads through a memory map (no copy per page read) and a 64 MiB page cache: a
+    // search at 100,000 repositories touches tens of MiB of index pages.
     db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-             "PRAGMA temp_store = MEMORY;");
+             "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;");
     migrate();
   }
 
