@@ -45,6 +45,18 @@ class Server(ServerProcess):
     def blob_path(self, sha256):
         return pathlib.Path(self.data) / "blobs" / "sha256" / sha256[:2] / sha256[2:4] / sha256
 
+    def settle(self, quiet=0.5, timeout=30):
+        """Waits until no access-log line has arrived for `quiet` seconds (every request
+        so far, a dropped one included, is logged and counted); returns the count."""
+        deadline = time.time() + timeout
+        count = len(self.access_log)
+        while time.time() < deadline:
+            time.sleep(quiet)
+            if len(self.access_log) == count:
+                return count
+            count = len(self.access_log)
+        return count
+
     def upload_session_sizes(self):
         return [p.stat().st_size for p in (pathlib.Path(self.data) / "uploads").glob("*/data")]
 

@@ -128,7 +128,7 @@ def test_an_interrupted_push_resumes_and_sends_less_than_60_percent(server, acco
     proc.wait()
     assert 0.4 * size <= max(received) < 0.8 * size
 
-    time.sleep(0.3)  # the server notices the dropped connection
+    server.settle()  # the server has noticed the dropped connection and counted its bytes
     before = server.metric("synfire_http_received_bytes_total")
     result = home.json(*args)
     sent = server.metric("synfire_http_received_bytes_total") - before
@@ -154,7 +154,7 @@ def test_an_interrupted_pull_resumes_and_receives_less_than_60_percent(server, a
     assert 0.4 * size <= part.stat().st_size < 0.8 * size
     assert not (puller.work / "models" / "model.nir").exists()
 
-    time.sleep(0.3)
+    server.settle()
     before = server.metric("synfire_http_sent_file_bytes_total")
     result = puller.json("pull", "nrg-lab/big", "-o", "models")
     received = server.metric("synfire_http_sent_file_bytes_total") - before
@@ -189,8 +189,7 @@ def test_a_bad_card_or_model_fails_locally_before_any_upload(server, account, ho
     if broken == "model":
         home.release_files(models / "conv_classifier.nir")
         (home.work / "model.nir").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
-    time.sleep(0.3)  # the access log of earlier requests is read by a thread
-    requests_before = len(server.access_log)
+    requests_before = server.settle()
     failed = home.run("push", "nrg-lab/snn-classifier", "--version", "1.0.0", "--model", "model.nir", "--card",
                       "nir-card.json", expect=1)
     if broken == "card":
@@ -198,8 +197,7 @@ def test_a_bad_card_or_model_fails_locally_before_any_upload(server, account, ho
         assert "nir-card.json#/tags" in failed.stderr
     else:
         assert "model.nir" in failed.stderr and "not_hdf5" in failed.stderr
-    time.sleep(0.2)
-    assert len(server.access_log) == requests_before  # not one request was sent
+    assert server.settle() == requests_before  # not one request was sent
     assert server.upload_session_sizes() == []
 
 
