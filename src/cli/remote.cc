@@ -65,18 +65,20 @@ std::string read_line_from_stdin() {
   return line;
 }
 
+// Echo goes off before the question appears (an answer typed at once is neither shown
+// nor lost) and comes back after the answer.
 std::string prompt(const std::string& question, bool hidden) {
-  std::cerr << question << std::flush;
   termios saved{};
   const bool hide = hidden && ::tcgetattr(STDIN_FILENO, &saved) == 0;
   if (hide) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  std::cerr << question << std::flush;
   const std::string answer = read_line_from_stdin();
   if (hide) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     std::cerr << "\n";
   }
   return answer;
