@@ -38,11 +38,12 @@ struct Stores {
   std::unique_ptr<synfire::registry::ModelChecker> checker;
   std::unique_ptr<synfire::registry::Registry> registry;
 
-  Stores(const std::string& data, const std::string& worker) {
+  Stores(const std::string& data, const std::string& worker, int check_timeout) {
     std::filesystem::create_directories(data);
     metadata = synfire::storage::open_sqlite_metadata_store(data + "/synfire.sqlite");
     blobs = synfire::storage::open_filesystem_blob_store(data);
-    checker = synfire::registry::make_process_model_checker(worker);
+    checker = synfire::registry::make_process_model_checker(worker, {.cpu_seconds = std::max(1, check_timeout / 2),
+                                                                     .wall_seconds = check_timeout});
     registry = std::make_unique<synfire::registry::Registry>(*metadata, *blobs, *checker);
   }
 };
@@ -61,6 +62,13 @@ int main(int argc, char** argv) {
   app.add_option("--worker", worker, "the synfire CLI used to read uploaded models")->envname("SYNFIRE_WORKER");
   int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   app.add_option("--threads", threads, "threads serving requests")->check(CLI::PositiveNumber)->envname("SYNFIRE_THREADS");
+  int check_timeout = 120;
+  app.add_option("--check-timeout", check_timeout,
+                 "seconds an uploaded model may take to be read (half of it CPU) before the commit fails")
+      ->check(CLI::PositiveNumber)->envname("SYNFIRE_CHECK_TIMEOUT");
+  int blocking_threads = 8;
+  app.add_option("--blocking-threads", blocking_threads, "threads for release commits and finishing uploads")
+      ->check(CLI::PositiveNumber)->envname("SYNFIRE_BLOCKING_THREADS");
   bool no_demo = false;
   app.add_flag("--no-demo", no_demo, "do not publish the demo models in a new data folder")->envname("SYNFIRE_NO_DEMO");
   bool no_signup = false;
@@ -89,7 +97,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    Stores stores(data, worker);
+    Stores stores(data, worker, check_timeout);
     auto& registry = *stores.registry;
     if (*user_add) {
       std::string password;
@@ -118,6 +126,7 @@ int main(int argc, char** argv) {
     options.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
     options.idle_timeout_seconds = idle_timeout;
     options.threads = threads;
+    options.blocking_threads = blocking_threads;
     if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
     api.signup_open = !no_signup;

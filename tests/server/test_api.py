@@ -328,6 +328,25 @@ class BadInput(ApiTest):
             self.assertEqual(status, 422, body)
         self.assertEqual(self.publish(token, "ada/snn", "1.0.0")[0], 201)
 
+    def test_a_model_check_that_hangs_does_not_hold_the_server(self):
+        # One I/O thread: before commits ran off it, a hanging check stopped every request.
+        self.server = s = ServerProcess("--threads", "1", "--check-timeout", "4")
+        self.addCleanup(s.stop)
+        token = s.user("ada")
+        hang = (REGRESS / "libhdf5" / "global-heap-loop-version-string.nir").read_bytes()
+        with concurrent.futures.ThreadPoolExecutor() as pool:
+            start = time.monotonic()
+            commit = pool.submit(self.publish, token, "ada/snn", "1.0.0", model=hang)
+            time.sleep(0.5)
+            for _ in range(5):
+                asked = time.monotonic()
+                self.assertEqual(s.json("GET", "/healthz")[0], 200)
+                self.assertLess(time.monotonic() - asked, 1.0)
+                self.assertFalse(commit.done())
+            status, body = commit.result(timeout=30)
+        self.assertEqual(status, 422, body)
+        self.assertLess(time.monotonic() - start, 15)  # the check timeout ended it
+
     def test_bad_versions(self):
         token = self.server.user("ada")
         for version in ("v1.0.0", "1.0", "01.0.0", "1.0.0-"):

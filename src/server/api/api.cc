@@ -145,6 +145,11 @@ bool Api::is_streamed(const ApiRequest& request) {
          ((request.method == "PATCH" || request.method == "PUT") && s[2] == "uploads");
 }
 
+bool Api::may_block(const ApiRequest& request) {
+  const auto& s = request.segments;  // PUT /api/v1/repos/{ns}/{repo}/releases/{version}
+  return request.method == "PUT" && s.size() == 7 && s[0] == "api" && s[2] == "repos" && s[5] == "releases";
+}
+
 namespace {
 
 class BlobSink final : public BodySink {

@@ -90,6 +90,9 @@ class Api {
 
   // Every other request; failures become JSON error responses.
   ApiResponse handle(const ApiRequest& request);
+  // Whether handling may take long (a release commit reads the model in a child
+  // process, up to the check timeout): the network layer runs it off its I/O threads.
+  static bool may_block(const ApiRequest& request);
 
   // Whether anyone may sign up with POST /api/v1/users (set once at start).
   bool signup_open = true;

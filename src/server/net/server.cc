@@ -163,7 +163,15 @@ awaitable<void> lingering_close(beast::tcp_stream& stream) {
 
 using Observer = std::function<void(const RequestRecord&)>;
 
-awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observer& observe) {
+// Runs `work` on the blocking pool; the coroutine resumes on its own executor.
+template <class Work>
+awaitable<ApiResponse> off_io_threads(asio::thread_pool& pool, Work work) {
+  co_return co_await asio::co_spawn(
+      pool, [&work]() -> awaitable<ApiResponse> { co_return work(); }, use_awaitable);
+}
+
+awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blocking, int timeout,
+                        const Observer& observe) {
   std::string client;
   {
     beast::error_code ec;
@@ -200,7 +208,8 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observe
           } else {
             co_await read_body(stream, buffer, parser, timeout, consume);
           }
-          response = sink->finish();        } else {
+          response = co_await off_io_threads(blocking, [&] { return sink->finish(); });
+        } else {
           if (request.content_length && *request.content_length > kJsonBodyLimit)
             throw Failure("too_large", "a JSON body holds at most 1 MiB");
           co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
@@ -208,7 +217,10 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observe
             record.bytes_in += bytes.size();
             request.body.append(bytes);
           });
-          response = api.handle(request);
+          if (Api::may_block(request))
+            response = co_await off_io_threads(blocking, [&] { return api.handle(request); });
+          else
+            response = api.handle(request);
         }
       } catch (const Failure& failure) {
         response = Api::error_response(failure.error());
@@ -239,13 +251,14 @@ awaitable<void> session(tcp::socket socket, Api& api, int timeout, const Observe
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, int timeout, const Observer& observe) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, asio::thread_pool& blocking, int timeout,
+                            const Observer& observe) {
   for (;;) {
     beast::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, timeout, observe), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, blocking, timeout, observe), asio::detached);
   }
 }
 
@@ -254,9 +267,10 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, int timeout, cons
 void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port),
            std::function<void(const RequestRecord&)> on_request) {
   asio::io_context io(options.threads);
+  asio::thread_pool blocking(static_cast<std::size_t>(options.blocking_threads));
   tcp::acceptor acceptor(io, {asio::ip::make_address(options.host), options.port});
   on_listening(acceptor.local_endpoint().port());
-  asio::co_spawn(io, accept_loop(acceptor, api, options.idle_timeout_seconds, on_request), asio::detached);
+  asio::co_spawn(io, accept_loop(acceptor, api, blocking, options.idle_timeout_seconds, on_request), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer drain(io);

@@ -15,6 +15,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   int threads = 4;
+  // Threads for work that may block for long (release commits, finishing an upload:
+  // model checks and fsyncs), so that the I/O threads keep serving.
+  int blocking_threads = 8;
   int idle_timeout_seconds = 60;
 };
 
