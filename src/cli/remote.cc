@@ -316,7 +316,8 @@ void add_versions(CLI::App& app, int& exit_code) {
     } else {
       for (const auto& r : list)
         std::cout << std::left << std::setw(16) << text_of(r, "version") << std::setw(14) << text_of(r, "license")
-                  << text_of(r, "created_by") << std::right
+                  << std::setw(16) << text_of(r, "created_by") << std::right << std::setw(8) << text_of(r, "downloads", "0")
+                  << " downloads"
                   << (r.value("yanked", false) ? "  yanked: " + text_of(r, "yank_reason", "no reason given") : "") << "\n";
     }
     exit_code = kExitOk;

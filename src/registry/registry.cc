@@ -130,6 +130,8 @@ NewToken Registry::create_token(const Caller& caller, const std::string& name, S
   if (expires_at && *expires_at <= clock_()) fail("invalid_request", "the expiry is in the past");
   const std::string secret = new_secret();
   auto token = metadata_.create_token(caller.user->id, name, crypto::sha256_hex(secret), scope, expires_at, clock_());
+  audit(caller, "token.create", caller.user->name, std::to_string(token.id),
+        {{"name", name}, {"scope", storage::scope_name(scope)}});
   return {token, secret};
 }
 
@@ -141,6 +143,7 @@ std::vector<storage::Token> Registry::list_tokens(const Caller& caller) {
 void Registry::revoke_token(const Caller& caller, std::int64_t token_id) {
   require_user(caller);
   if (!metadata_.revoke_token(caller.user->id, token_id)) fail("not_found", "you have no token " + std::to_string(token_id));
+  audit(caller, "token.revoke", caller.user->name, std::to_string(token_id));
 }
 
 // ---- organizations ------------------------------------------------------------
@@ -164,6 +167,7 @@ storage::Org Registry::create_org(const Caller& caller, const std::string& name)
   if (auto problem = name_problem(name)) fail("invalid_name", *problem, name);
   auto org = metadata_.create_org(name, caller.user->id, clock_());
   if (!org) fail("name_taken", "the name '" + name + "' is taken", name);
+  audit(caller, "org.create", name, name);
   return *org;
 }
 
@@ -178,6 +182,7 @@ void Registry::set_member(const Caller& caller, const std::string& org_name, con
   if (current == Role::owner && role != Role::owner) require_org_role(caller, org, Role::owner);
   metadata_.set_member(org.id, user->id, role);
   ++search_generation_;  // what the member may find changed
+  audit(caller, "member.set", org_name, user_name, {{"role", storage::role_name(role)}});
 }
 
 void Registry::remove_member(const Caller& caller, const std::string& org_name, const std::string& user_name) {
@@ -194,6 +199,7 @@ void Registry::remove_member(const Caller& caller, const std::string& org_name, 
   }
   if (!metadata_.remove_member(org.id, user->id)) fail("not_found", user_name + " is not a member of " + org_name);
   ++search_generation_;
+  audit(caller, "member.remove", org_name, user_name);
 }
 
 std::vector<storage::Member> Registry::list_members(const Caller& caller, const std::string& org_name) {
@@ -234,6 +240,7 @@ storage::Repo Registry::create_repo(const Caller& caller, const std::string& ns,
   auto repo = metadata_.create_repo(ns, name, is_private, description, clock_());
   if (!repo) fail("repo_exists", ns + "/" + name + " exists already", ns + "/" + name);
   ++search_generation_;
+  audit(caller, "repo.create", ns, name, {{"private", is_private}});
   return *repo;
 }
 
@@ -316,6 +323,9 @@ storage::Release Registry::publish(const Caller& caller, const ReleaseRequest& r
     fail("release_exists", "version " + identity + " of " + request.ns + "/" + request.repo +
                                " exists; releases are immutable: publish a new version instead");
   reindex(*repo);
+  nlohmann::json files_detail = nlohmann::json::object();
+  for (const auto& f : release.files) files_detail[f.name] = "sha256:" + f.sha256;
+  audit(caller, "release.publish", request.ns, request.repo + "@" + identity, {{"files", files_detail}});
   return release;
 }
 
@@ -361,6 +371,25 @@ void Registry::set_yanked(const Caller& caller, const std::string& ns, const std
   if (yanked && reason.empty()) fail("invalid_request", "say why the release is yanked (a reason is required)");
   metadata_.set_yanked(release.repo_id, release.version, yanked, reason);
   reindex(get_repo(caller, ns, repo));
+  audit(caller, yanked ? "release.yank" : "release.unyank", ns, repo + "@" + release.version,
+        yanked ? nlohmann::json{{"reason", reason}} : nlohmann::json(nullptr));
+}
+
+void Registry::audit(const Caller& caller, std::string action, std::string ns, std::string target,
+                     const nlohmann::json& detail) {
+  metadata_.append_audit({0, clock_(), caller.user ? caller.user->name : "", std::move(action), std::move(ns),
+                          std::move(target), detail.is_null() ? "" : detail.dump()});
+}
+
+std::vector<storage::AuditEntry> Registry::audit_log(const Caller& caller, const std::string& ns, int limit,
+                                                     std::int64_t before) {
+  require_scope(caller, Scope::read);
+  if (limit < 1 || limit > 1000) fail("invalid_request", "limit is 1 to 1000");
+  const bool own = caller.user->name == ns || caller.user->admin;
+  const auto role = org_role(caller, ns);
+  if (!own && !(role && *role >= Role::admin))
+    fail("forbidden", "the audit log of '" + ns + "' is for its owners and admins", ns);
+  return metadata_.list_audit(ns, limit, before);
 }
 
 void Registry::reindex(const storage::Repo& repo) {

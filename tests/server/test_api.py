@@ -229,6 +229,39 @@ class Search(ApiTest):
         self.assertEqual(self.search("tag=second")["total"], 0)
         self.assertEqual(self.search("tag=first")["total"], 1)
 
+    def test_downloads_are_counted_per_release_and_the_audit_log_records_changes(self):
+        s = self.server
+        ada, bob = s.user("ada"), s.user("bob")
+        self.assertEqual(s.json("POST", "/api/v1/orgs", {"name": "lab"}, ada)[0], 201)
+        self.publish(ada, "lab/snn", "1.0.0")
+        self.publish(ada, "lab/snn", "1.1.0")
+        files = "/api/v1/repos/lab/snn/releases/{}/files/model.nir"
+        for version in ("1.0.0", "1.0.0", "1.1.0"):
+            self.assertEqual(s.request("GET", files.format(version))[0], 200)
+        self.assertEqual(s.request("GET", files.format("1.0.0"), headers={"Range": "bytes=10-"})[0], 206)  # a resume
+        counts = {r["version"]: r["downloads"] for r in s.json("GET", "/api/v1/repos/lab/snn/releases")[1]}
+        self.assertEqual(counts, {"1.0.0": 2, "1.1.0": 1})
+        self.assertEqual(s.json("GET", "/api/v1/repos/lab/snn/releases/1.0.0")[1]["downloads"], 2)
+        self.assertEqual(s.json("GET", "/api/v1/repos/lab/snn")[1]["downloads"], 3)
+
+        s.json("PUT", "/api/v1/orgs/lab/members/bob", {"role": "write"}, ada)
+        s.json("POST", "/api/v1/repos/lab/snn/releases/1.0.0/yank", {"reason": "bad weights"}, ada)
+        status, log = s.json("GET", "/api/v1/audit?namespace=lab", token=ada)
+        self.assertEqual(status, 200, log)
+        self.assertEqual([(e["actor"], e["action"], e["target"]) for e in log],
+                         [("ada", "release.yank", "snn@1.0.0"), ("ada", "member.set", "bob"),
+                          ("ada", "release.publish", "snn@1.1.0"), ("ada", "release.publish", "snn@1.0.0"),
+                          ("ada", "org.create", "lab")])
+        self.assertEqual(log[0]["detail"], {"reason": "bad weights"})
+        self.assertEqual(log[1]["detail"], {"role": "write"})
+        self.assertTrue(log[3]["detail"]["files"]["model.nir"].startswith("sha256:"))
+        older = s.json("GET", f"/api/v1/audit?namespace=lab&limit=2&before={log[1]['id']}", token=ada)[1]
+        self.assertEqual([e["target"] for e in older], ["snn@1.1.0", "snn@1.0.0"])
+        self.assertEqual(s.json("GET", "/api/v1/audit?namespace=lab", token=bob)[0], 403)  # write is not enough
+        self.assertEqual(s.json("GET", "/api/v1/audit?namespace=lab")[0], 401)
+        self.assertEqual(s.json("GET", "/api/v1/audit?namespace=bob", token=bob)[0], 200)
+        self.assertEqual(s.json("GET", "/api/v1/audit", token=bob)[0], 400)
+
     def test_cached_answers_follow_every_change_at_once(self):
         s = self.server
         ada, bob = s.user("ada"), s.user("bob")

@@ -9,6 +9,7 @@
 // operation; an anonymous caller is a Caller without a user.
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -102,6 +103,13 @@ class Registry {
   // Refreshes what search knows of a repository from its latest release.
   void reindex(const storage::Repo& repo);
 
+  // ---- audit -------------------------------------------------------------------------
+  // Who did what in a namespace (publish, yank, repository, membership, token ...),
+  // newest first; for the namespace's own user, an org's owners and admins, and
+  // server admins. `before`: an entry id, to page back.
+  std::vector<storage::AuditEntry> audit_log(const Caller& caller, const std::string& ns, int limit,
+                                             std::int64_t before);
+
   // ---- maintenance ------------------------------------------------------------------
   struct GarbageReport {
     std::size_t blobs_removed = 0, uploads_removed = 0, temporaries_removed = 0;
@@ -122,6 +130,8 @@ class Registry {
   Clock clock_;
 
   bool can_read(const Caller& caller, const storage::Repo& repo);
+  void audit(const Caller& caller, std::string action, std::string ns, std::string target,
+             const nlohmann::json& detail = nullptr);
   std::optional<storage::Role> org_role(const Caller& caller, const std::string& ns);
   void require_user(const Caller& caller);
   void require_scope(const Caller& caller, storage::Scope scope);

@@ -90,7 +90,19 @@ struct Release {
   std::int64_t created_at = 0;
   bool yanked = false;
   std::string yank_reason;
+  std::int64_t downloads = 0;  // GETs of its files from the first byte
   std::vector<ReleaseFile> files;
+};
+
+// One line of the audit log: who did what to which namespace, and when.
+struct AuditEntry {
+  std::int64_t id = 0;
+  std::int64_t at = 0;     // Unix seconds
+  std::string actor;       // user name
+  std::string action;      // "release.publish", "member.set", "token.create" ...
+  std::string ns;          // the namespace concerned
+  std::string target;      // "snn@1.0.0", a member's name, a token's id ...
+  std::string detail;      // a JSON object, or empty
 };
 
 enum class CreateResult { created, exists };
@@ -165,7 +177,12 @@ class MetadataStore {
   virtual std::optional<Release> latest_release(std::int64_t repo_id) = 0;
   // False when there is no such release.
   virtual bool set_yanked(std::int64_t repo_id, const std::string& version, bool yanked, const std::string& reason) = 0;
-  virtual void count_download(std::int64_t repo_id) = 0;
+  // One more download of the release (and of its repository).
+  virtual void count_download(std::int64_t repo_id, std::int64_t release_id) = 0;
+
+  virtual void append_audit(const AuditEntry& entry) = 0;
+  // The namespace's entries, newest first, with an id below `before` (0: from the newest).
+  virtual std::vector<AuditEntry> list_audit(const std::string& ns, int limit, std::int64_t before) = 0;
 
   // Replaces what search knows of a repository.
   virtual void index_repo(const SearchEntry& entry) = 0;

@@ -60,7 +60,7 @@ json release_json(const storage::Release& r) {
           {"findings", json::parse(r.findings_json.empty() ? "[]" : r.findings_json)},
           {"license", r.license}, {"created_by", r.created_by}, {"created_at", r.created_at},
           {"yanked", r.yanked}, {"yank_reason", r.yank_reason.empty() ? json(nullptr) : json(r.yank_reason)},
-          {"files", files}};
+          {"downloads", r.downloads}, {"files", files}};
 }
 
 ApiResponse ok(json body, int status = 200) {
@@ -345,8 +345,10 @@ std::string Api::search_text(const storage::SearchQuery& query, const registry::
 }
 
 std::shared_ptr<const std::string> Api::cached_release_text(const storage::Release& release) {
-  // A release never changes but for its yank flag and reason, which are in the key.
-  const std::string key = std::to_string(release.id) + (release.yanked ? "/y/" + release.yank_reason : "/n");
+  // A release never changes but for its yank flag and reason and its download count,
+  // which are in the key.
+  const std::string key = std::to_string(release.id) + "/" + std::to_string(release.downloads) +
+                          (release.yanked ? "/y/" + release.yank_reason : "/n");
   std::lock_guard lock(release_cache_mutex_);
   if (auto it = release_cache_.find(key); it != release_cache_.end()) return it->second;
   auto text = std::make_shared<const std::string>(
@@ -389,7 +391,7 @@ ApiResponse Api::download(const ApiRequest& request, const registry::Caller& who
   }
   auto reader = blobs_.open(*crypto::Digest::parse("sha256:" + file->sha256), first);
   if (!reader) throw Failure("storage_error", "the stored file is missing");
-  if (request.method == "GET" && first == 0) metadata_.count_download(found.id);
+  if (request.method == "GET" && first == 0) metadata_.count_download(found.id, release.id);
   response.download = Download{std::move(reader), first, length, file->size};
   return response;
 }
@@ -437,6 +439,27 @@ std::vector<Route> Api::make_routes() {
          const json body = body_json(r);
          const auto login = registry_.log_in(string_field(body, "name"), string_field(body, "password"));
          return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
+       }},
+      {"GET", "/api/v1/audit", "The audit log of a namespace: ?namespace=, limit (100), before (an entry id)", "token",
+       {"unauthorized", "forbidden", "invalid_request"}, [this](R r, C who, P) {
+         auto param = [&](const char* key) {
+           auto it = r.query.find(key);
+           return it == r.query.end() ? std::string() : it->second;
+         };
+         if (param("namespace").empty()) bad_request("give the namespace: ?namespace=NAME", "namespace");
+         int limit = 100;
+         std::int64_t before = 0;
+         try {
+           if (!param("limit").empty()) limit = std::stoi(param("limit"));
+           if (!param("before").empty()) before = std::stoll(param("before"));
+         } catch (...) {
+           bad_request("limit and before are numbers");
+         }
+         json list = json::array();
+         for (const auto& e : registry_.audit_log(who, param("namespace"), limit, before))
+           list.push_back({{"id", e.id}, {"at", e.at}, {"actor", e.actor}, {"action", e.action}, {"namespace", e.ns},
+                           {"target", e.target}, {"detail", e.detail.empty() ? json(nullptr) : json::parse(e.detail)}});
+         return ok(list);
        }},
       {"GET", "/api/v1/whoami", "The signed-in user", "token", {"unauthorized"}, [require_user](R, C who, P) {
          require_user(who);

@@ -1,6 +1,7 @@
 // The SQLite metadata driver: one connection in WAL mode, guarded by a mutex (a
 // transaction spans several statements). Migrations are numbered and run on open.
 
+#include <limits>
 #include <cctype>
 #include <mutex>
 
@@ -98,6 +99,19 @@ CREATE TABLE repo_facets (
   PRIMARY KEY (repo_id, kind, value));
 CREATE INDEX repo_facets_by_value ON repo_facets (kind, value COLLATE NOCASE);
 )sql",
+    // 3: per-release download counters, the audit log
+    R"sql(
+ALTER TABLE releases ADD COLUMN downloads INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  ns TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX audit_by_namespace ON audit_log (ns, id);
+)sql",
 };
 
 // Words of a search, each matched as a prefix: "spik mnist" -> "spik"* "mnist"*.
@@ -131,7 +145,7 @@ Repo repo_from(const Statement& s) {
 
 constexpr const char* kReleaseColumns =
     "id, repo_id, version, version_full, sort_key, prerelease, card_json, extract_json, findings_json, license, "
-    "created_by, created_at, yanked, yank_reason";
+    "created_by, created_at, yanked, yank_reason, downloads";
 
 Release release_from(const Statement& s) {
   Release r;
@@ -149,6 +163,7 @@ Release release_from(const Statement& s) {
   r.created_at = s.integer(11);
   r.yanked = s.integer(12) != 0;
   r.yank_reason = s.text(13);
+  r.downloads = s.integer(14);
   return r;
 }
 
@@ -325,10 +340,29 @@ class SqliteMetadataStore final : public MetadataStore {
     return sqlite3_changes(db_.get()) > 0;
   }
 
-  void count_download(std::int64_t repo_id) override {
+  void count_download(std::int64_t repo_id, std::int64_t release_id) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "UPDATE repos SET downloads = downloads + 1 WHERE id = ?");
-    s.bind(1, repo_id).run();
+    Transaction tx(db_);
+    Statement(db_, "UPDATE repos SET downloads = downloads + 1 WHERE id = ?").bind(1, repo_id).run();
+    Statement(db_, "UPDATE releases SET downloads = downloads + 1 WHERE id = ?").bind(1, release_id).run();
+    tx.commit();
+  }
+
+  void append_audit(const AuditEntry& e) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO audit_log (at, actor, action, ns, target, detail) VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, e.at).bind(2, e.actor).bind(3, e.action).bind(4, e.ns).bind(5, e.target).bind(6, e.detail).run();
+  }
+
+  std::vector<AuditEntry> list_audit(const std::string& ns, int limit, std::int64_t before) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT id, at, actor, action, ns, target, detail FROM audit_log WHERE ns = ? AND id < ? "
+                     "ORDER BY id DESC LIMIT ?");
+    s.bind(1, ns).bind(2, before > 0 ? before : std::numeric_limits<std::int64_t>::max()).bind(3, std::int64_t{limit});
+    std::vector<AuditEntry> entries;
+    while (s.step())
+      entries.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)});
+    return entries;
   }
 
   void index_repo(const SearchEntry& entry) override {

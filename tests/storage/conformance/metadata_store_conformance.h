@@ -93,8 +93,38 @@ TEST_P(MetadataStoreConformance, RepositoryNamesAreUniquePerNamespace) {
   EXPECT_EQ(found->id, repo.id);
   EXPECT_TRUE(found->is_private);
   EXPECT_FALSE(store_->find_repo("ada", "other"));
-  store_->count_download(repo.id);
-  EXPECT_EQ(store_->find_repo("ada", "snn")->downloads, 1);
+}
+
+TEST_P(MetadataStoreConformance, DownloadsAreCountedPerReleaseAndRepository) {
+  user("ada");
+  const Repo repo = *store_->create_repo("ada", "snn", false, "", 5);
+  Release one = release(repo.id, "1.0.0", "b");
+  Release two = release(repo.id, "2.0.0", "c", std::string(64, 'c'));
+  ASSERT_EQ(store_->create_release(one), CreateResult::created);
+  ASSERT_EQ(store_->create_release(two), CreateResult::created);
+  store_->count_download(repo.id, one.id);
+  store_->count_download(repo.id, one.id);
+  store_->count_download(repo.id, two.id);
+  EXPECT_EQ(store_->find_repo("ada", "snn")->downloads, 3);
+  EXPECT_EQ(store_->find_release(repo.id, "1.0.0")->downloads, 2);
+  EXPECT_EQ(store_->find_release(repo.id, "2.0.0")->downloads, 1);
+}
+
+TEST_P(MetadataStoreConformance, TheAuditLogIsPerNamespaceNewestFirstAndPages) {
+  for (int i = 1; i <= 5; ++i)
+    store_->append_audit({0, 100 + i, "ada", "release.publish", "lab", "snn@1.0." + std::to_string(i), "{}"});
+  store_->append_audit({0, 200, "bob", "token.create", "bob", "7", ""});
+  const auto newest = store_->list_audit("lab", 2, 0);
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0].target, "snn@1.0.5");
+  EXPECT_EQ(newest[0].at, 105);
+  EXPECT_EQ(newest[0].actor, "ada");
+  EXPECT_EQ(newest[1].target, "snn@1.0.4");
+  const auto older = store_->list_audit("lab", 10, newest[1].id);
+  ASSERT_EQ(older.size(), 3u);
+  EXPECT_EQ(older[2].target, "snn@1.0.1");
+  ASSERT_EQ(store_->list_audit("bob", 10, 0).size(), 1u);
+  EXPECT_TRUE(store_->list_audit("nobody", 10, 0).empty());
 }
 
 TEST_P(MetadataStoreConformance, AReleaseIsCreatedOnceWithItsFiles) {
