@@ -43,6 +43,17 @@ class Durability(unittest.TestCase):
         self.assertEqual((status, body["digest"]), (201, digest))
         self.assert_blobs_intact()
 
+    def test_search_finds_the_same_after_a_restart(self):
+        token = self.server.user("ada")
+        files = {"model.nir": self.server.upload(MODEL, token), "nir-card.json": self.server.upload(CARD, token)}
+        self.assertEqual(self.server.json("PUT", "/api/v1/repos/ada/snn/releases/1.0.0", {"files": files}, token)[0], 201)
+        before = self.server.json("GET", "/api/v1/search?q=snn")[1]
+        self.assertEqual(before["total"], 1)
+        self.assertTrue(before["facets"])
+        self.restart()
+        after = self.server.json("GET", "/api/v1/search?q=snn")[1]
+        self.assertEqual((after["total"], after["facets"]), (before["total"], before["facets"]))
+
     def test_commits_killed_midway_leave_whole_releases_or_none(self):
         token = self.server.user("ada")
         files = {"model.nir": self.server.upload(MODEL, token), "nir-card.json": self.server.upload(CARD, token)}
