@@ -208,6 +208,15 @@ class Search(ApiTest):
         self.assertEqual(names(self.search("capability=spiking&size=small")), ["mnist-cnn"])
         self.assertEqual(names(self.search("namespace=ada&sort=name")), ["braille", "mnist-cnn"])
         self.assertEqual(names(self.search('q=%22OR%20*%20NEAR(')), [])  # FTS syntax in input is inert
+        # words and filters together (the filters are then checked in memory)
+        self.assertEqual(names(self.search("q=mnist&tag=MNIST")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("q=mnist&tag=mnist&sort=name", ada)), ["hidden", "mnist-cnn"])
+        self.assertEqual(names(self.search("q=mnist&license=apache-2.0", ada)), ["hidden"])
+        self.assertEqual(names(self.search("q=mnist&license=apache-2.0", bob)), [])
+        self.assertEqual(names(self.search("q=spik&neuron_type=CubaLIF&capability=spiking")), ["braille"])
+        self.assertEqual(names(self.search("q=mnist&tag=nope")), [])
+        both = self.search("q=spik&capability=spiking")
+        self.assertEqual((both["total"], both["facets"]["capability"]), (2, {"spiking": 2}))
 
         body = self.search("capability=spiking")
         self.assertEqual(body["total"], 2)

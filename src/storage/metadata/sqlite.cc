@@ -81,6 +81,15 @@ Statement& Statement::bind_null(int index) {
   return *this;
 }
 
+void Statement::reset() { sqlite3_reset(stmt_); }
+
+Statement& Statement::bind_real(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
+double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
+
 bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

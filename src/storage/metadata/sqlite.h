@@ -48,14 +48,18 @@ class Statement {
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const std::optional<std::int64_t>& value);
   Statement& bind_null(int index);
+  Statement& bind_real(int index, double value);
 
   // Steps once: true when a row is available, false when done. A constraint
   // violation returns false and sets constraint_violated().
   bool step();
   void run() { step(); }
+  // Ready to run again (bindings kept until rebound).
+  void reset();
   bool constraint_violated() const { return constraint_violated_; }
 
   std::int64_t integer(int column) const;
+  double real(int column) const;
   std::string text(int column) const;
   std::optional<std::int64_t> optional_integer(int column) const;
 

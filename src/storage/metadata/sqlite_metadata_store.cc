@@ -186,6 +186,26 @@ class FacetIndex {
     for (const auto& [kind, value] : facets) add(repo_id, intern(kind, value));
   }
 
+  // The facets a filter names, its value compared as SQLite's NOCASE does (ASCII case).
+  std::vector<std::uint32_t> ids_for(const std::string& kind, const std::string& value) const {
+    std::vector<std::uint32_t> ids;
+    for (std::size_t id = 0; id < names_.size(); ++id)
+      if (names_[id].first == kind && sqlite3_stricmp(names_[id].second.c_str(), value.c_str()) == 0)
+        ids.push_back(static_cast<std::uint32_t>(id));
+    return ids;
+  }
+
+  // Whether the repository has, for every filter, one of the facets it names.
+  bool matches(std::int64_t repo_id, const std::vector<std::vector<std::uint32_t>>& filters) const {
+    const auto it = by_repo_.find(repo_id);
+    if (it == by_repo_.end()) return filters.empty();
+    for (const auto& wanted : filters)
+      if (std::none_of(wanted.begin(), wanted.end(),
+                       [&](std::uint32_t id) { return std::find(it->second.begin(), it->second.end(), id) != it->second.end(); }))
+        return false;
+    return true;
+  }
+
   void count(const std::vector<std::int64_t>& repos, std::map<std::string, std::map<std::string, std::uint64_t>>& out) const {
     std::vector<std::uint64_t> counts(names_.size());
     for (const std::int64_t repo : repos)
@@ -452,8 +472,15 @@ class SqliteMetadataStore final : public MetadataStore {
       where += " AND r.id IN (SELECT rowid FROM repo_text WHERE repo_text MATCH ?)";
       texts.push_back(match);
     }
+    // With words, the filters are checked in memory on the (few) rows the words match;
+    // without, each is an IN over the (kind, value) index.
+    const bool filter_in_memory = !match.empty() && !q.filters.empty();
+    std::vector<std::vector<std::uint32_t>> memory_filters;
     for (const auto& [kind, value] : q.filters) {
-      // An IN over the (kind, value) index: each filter narrows to its own small set.
+      if (filter_in_memory) {
+        memory_filters.push_back(facets_.ids_for(kind, value));
+        continue;
+      }
       where += " AND r.id IN (SELECT repo_id FROM repo_facets WHERE kind = ? AND value = ? COLLATE NOCASE)";
       texts.push_back(kind);
       texts.push_back(value);
@@ -480,12 +507,36 @@ class SqliteMetadataStore final : public MetadataStore {
           ranked ? "SELECT r.id, t.rank FROM (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
                    "WHERE repo_text MATCH ?) t CROSS JOIN repos r ON r.id = t.id "
                  : "SELECT r.id, 0 FROM repos r ";
-      Statement fill(db_, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
-      int next = 1;
-      if (ranked) fill.bind(next++, match);
-      bind_where(fill, next);
-      fill.run();
-      result.total = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+      if (!filter_in_memory) {
+        Statement fill(db_, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
+        int next = 1;
+        if (ranked) fill.bind(next++, match);
+        bind_where(fill, next);
+        fill.run();
+        result.total = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+      } else {
+        std::vector<std::pair<std::int64_t, double>> kept;
+        {
+          Statement rows(db_, (source + where).c_str());
+          int next = 1;
+          if (ranked) rows.bind(next++, match);
+          bind_where(rows, next);
+          while (rows.step())
+            if (facets_.matches(rows.integer(0), memory_filters)) kept.emplace_back(rows.integer(0), rows.real(1));
+        }
+        // One transaction of the temporary database only (the main one is not locked).
+        db_.exec("SAVEPOINT search_hits");
+        struct Release {
+          Database& db;
+          ~Release() { sqlite3_exec(db.get(), "RELEASE search_hits", nullptr, nullptr, nullptr); }
+        } release{db_};
+        Statement keep(db_, "INSERT INTO temp.search_hits (id, rank) VALUES (?, ?)");
+        for (const auto& [id, rank] : kept) {
+          keep.bind(1, id).bind_real(2, rank).run();
+          keep.reset();
+        }
+        result.total = kept.size();
+      }
     }
     std::string order = "r.downloads DESC, r.ns, r.name";
     if (q.sort == "name") order = "r.ns, r.name";
