@@ -50,6 +50,7 @@ class PyClient {
   PyClient(std::optional<std::string> endpoint, std::optional<std::string> token)
       : client_(synfire::client::load_settings(endpoint, token)) {
     client_.set_cancel([this] {
+      if (progress_failed_) return true;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_check_ < std::chrono::milliseconds(50)) return false;
       last_check_ = now;
@@ -63,25 +64,20 @@ class PyClient {
 
   py::object push(const std::string& repository, const std::string& version, const std::string& model_path,
                   const std::string& card_path, std::optional<std::string> notes_text,
-                  std::optional<std::string> notes_path, bool make_private) {
+                  std::optional<std::string> notes_path, bool make_private, py::object progress) {
     synfire::client::PushRequest request{repository, version, model_path, card_path, {}, notes_text, make_private};
     if (notes_path) request.notes_path = *notes_path;
     json release;
-    {
-      py::gil_scoped_release unlocked;
-      release = client_.push(request).release;
-    }
+    with_progress(progress, [&] { release = client_.push(request).release; });
     return to_python(release);
   }
 
-  py::object pull(const std::string& repository, const std::string& version, std::optional<std::string> dest) {
+  py::object pull(const std::string& repository, const std::string& version, std::optional<std::string> dest,
+                  py::object progress) {
     synfire::client::PullResult result;
-    {
-      py::gil_scoped_release unlocked;
-      std::optional<std::filesystem::path> where;
-      if (dest) where = *dest;
-      result = client_.pull({repository, version, where});
-    }
+    std::optional<std::filesystem::path> where;
+    if (dest) where = *dest;
+    with_progress(progress, [&] { result = client_.pull({repository, version, where}); });
     json files = json::object();
     for (const auto& [name, path] : result.files) files[name] = path.string();
     return to_python({{"release", result.release}, {"directory", result.directory.string()}, {"files", files},
@@ -101,8 +97,52 @@ class PyClient {
   Client& client() { return client_; }
 
  private:
+  // Runs a transfer without the GIL; `progress(phase, file, done, total)` is called
+  // at most ten times a second and once at the end of each phase. An exception it
+  // raises stops the transfer and is raised again here.
+  template <class Transfer>
+  void with_progress(const py::object& progress, Transfer&& transfer) {
+    progress_failed_ = false;
+    progress_error_.reset();
+    if (!progress.is_none()) {
+      client_.set_progress([this, &progress](const synfire::client::Progress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        if (progress_failed_ || (p.done < p.total && now - last_progress_ < std::chrono::milliseconds(100))) return;
+        last_progress_ = now;
+        py::gil_scoped_acquire gil;
+        try {
+          progress(p.phase, p.file, p.done, p.total);
+        } catch (py::error_already_set& raised) {
+          progress_error_ = std::make_unique<py::error_already_set>(std::move(raised));
+          progress_failed_ = true;  // the cancel check stops the transfer
+        } catch (...) {
+          progress_failed_ = true;  // nothing may be thrown through libcurl's C frames
+        }
+      });
+    }
+    struct Unset {
+      Client& client;
+      ~Unset() { client.set_progress(nullptr); }
+    } unset{client_};
+    try {
+      py::gil_scoped_release unlocked;
+      transfer();
+    } catch (const synfire::client::ClientFailure& failure) {
+      if (progress_error_ && failure.error().code == "interrupted") raise_progress_error();
+      throw;
+    }
+  }
+
+  [[noreturn]] void raise_progress_error() {
+    auto raised = std::move(progress_error_);
+    raised->restore();
+    throw py::error_already_set();
+  }
+
   Client client_;
-  std::chrono::steady_clock::time_point last_check_{};
+  std::chrono::steady_clock::time_point last_check_{}, last_progress_{};
+  bool progress_failed_ = false;
+  std::unique_ptr<py::error_already_set> progress_error_;
 };
 
 py::object inspect(const std::string& path) {
@@ -163,8 +203,10 @@ PYBIND11_MODULE(_synfire, m) {
       .def_property_readonly("endpoint", &PyClient::endpoint)
       .def_property_readonly("has_token", &PyClient::has_token)
       .def("push", &PyClient::push, py::arg("repository"), py::arg("version"), py::arg("model_path"), py::arg("card_path"),
-           py::arg("notes_text") = py::none(), py::arg("notes_path") = py::none(), py::arg("private") = false)
-      .def("pull", &PyClient::pull, py::arg("repository"), py::arg("version") = "latest", py::arg("dest") = py::none())
+           py::arg("notes_text") = py::none(), py::arg("notes_path") = py::none(), py::arg("private") = false,
+           py::arg("progress") = py::none())
+      .def("pull", &PyClient::pull, py::arg("repository"), py::arg("version") = "latest", py::arg("dest") = py::none(),
+           py::arg("progress") = py::none())
       .def("info", [](PyClient& c, const std::string& repo, const std::string& version) {
              return c.unlocked([&] { return c.client().release(repo, version); });
            }, py::arg("repository"), py::arg("version") = "latest")

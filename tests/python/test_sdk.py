@@ -183,3 +183,31 @@ def test_the_gil_is_released_during_transfers(client, server, account, home, mod
     # Python code kept running while the C++ client downloaded (with the GIL held: 0 or 1 tick).
     assert elapsed > 0.3
     assert len([t for t in ticks if start <= t <= start + elapsed]) >= 10
+
+
+def test_progress_is_reported_and_an_exception_in_it_stops_the_transfer(client, home, models, tmp_path, monkeypatch):
+    home.release_files(models / "conv_classifier.nir")
+    seen = []
+    client.push("nrg-lab/big", "1.0.0", model_path=models / "weight_64mib.nir", card_path=home.work / "nir-card.json",
+                progress=lambda phase, name, done, total: seen.append((phase, name, done, total)))
+    size = (models / "weight_64mib.nir").stat().st_size
+    uploads = [s for s in seen if s[0] == "upload" and s[1] == "model.nir"]
+    assert uploads and uploads[-1][2:] == (size, size)
+    assert all(a[2] <= b[2] for a, b in zip(uploads, uploads[1:]))
+
+    seen.clear()
+    client.pull("nrg-lab/big", dest=tmp_path / "ok", progress=lambda *args: seen.append(args))
+    assert ("download", "model.nir", size, size) in seen
+
+    class Stop(Exception):
+        pass
+
+    def stop_half_way(phase, name, done, total):
+        if phase == "download" and done > total // 2:
+            raise Stop(name)
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-cache"))  # nothing cached: a real download
+    fresh = synfire.Client(endpoint=client.endpoint)
+    with pytest.raises(Stop):
+        fresh.pull("nrg-lab/big", dest=tmp_path / "stopped", progress=stop_half_way)
+    assert not (tmp_path / "stopped" / "model.nir").exists()

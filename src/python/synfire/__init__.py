@@ -12,7 +12,7 @@ Everything runs in the same C++ client as the ``synfire`` command line tool.
 import os
 import pathlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _synfire
 from .errors import (AuthenticationError, ChecksumMismatch, NetworkError, NotFound, OfflineMiss,
@@ -24,6 +24,8 @@ __all__ = ["Client", "Release", "File", "inspect", "validate_card", "SynfireErro
            "ChecksumMismatch", "NetworkError"]
 
 PathLike = Union[str, os.PathLike]
+# progress(phase, file, done, total): phase is "hash", "upload", "download" or "verify".
+Progress = Callable[[str, str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,15 @@ class Client:
         return self._core.endpoint
 
     def push(self, repository: str, version: str, model_path: PathLike, card_path: PathLike,
-             release_notes: Optional[Union[str, os.PathLike]] = None, private: bool = False) -> Release:
+             release_notes: Optional[Union[str, os.PathLike]] = None, private: bool = False,
+             progress: Optional[Progress] = None) -> Release:
         """Validate locally, upload what the server lacks (resumable), publish.
 
         ``release_notes`` is the Markdown text itself, or a ``pathlib.Path`` to a
         file holding it. Raises ValidationError before any upload when the model or
-        card is invalid, ReleaseExists when the version is taken.
+        card is invalid, ReleaseExists when the version is taken. ``progress`` (for
+        example a tqdm updater) is called with (phase, file, done, total) at most ten
+        times a second; an exception it raises stops the push.
         """
         notes_text = notes_path = None
         if isinstance(release_notes, os.PathLike):
@@ -95,16 +100,17 @@ class Client:
         elif release_notes is not None:
             notes_text = str(release_notes)
         data = self._core.push(repository, version, os.fspath(model_path), os.fspath(card_path),
-                               notes_text, notes_path, private)
+                               notes_text, notes_path, private, progress)
         return Release.from_json(data)
 
-    def pull(self, repository: str, version: str = "latest",
-             dest: Optional[PathLike] = None) -> Dict[str, pathlib.Path]:
+    def pull(self, repository: str, version: str = "latest", dest: Optional[PathLike] = None,
+             progress: Optional[Progress] = None) -> Dict[str, pathlib.Path]:
         """Download a release (verified by SHA-256, resumable, cached) and return
         {file name: local path}. ``version`` is "latest", an exact version or a
         requirement such as "^1.0"; without ``dest`` the files stay in the cache.
+        ``progress`` as for push.
         """
-        result = self._core.pull(repository, version, None if dest is None else os.fspath(dest))
+        result = self._core.pull(repository, version, None if dest is None else os.fspath(dest), progress)
         return {name: pathlib.Path(path) for name, path in result["files"].items()}
 
     def info(self, repository: str, version: str = "latest") -> Release:
