@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -345,6 +346,34 @@ void add_yank(CLI::App& app, int& exit_code, bool yank) {
   });
 }
 
+void add_audit(CLI::App& app, int& exit_code) {
+  static std::string ns;
+  static int limit = 50;
+  static std::int64_t before = 0;
+  static bool as_json = false;
+  auto* cmd = app.add_subcommand("audit", "Who did what in a namespace, newest first (its owners and admins)");
+  cmd->add_option("NAMESPACE", ns, "a user or organization")->required();
+  cmd->add_option("--limit", limit, "how many entries (1 to 1000)");
+  cmd->add_option("--before", before, "entries older than this id (to page back)");
+  cmd->add_flag("--json", as_json, "print JSON");
+  cmd->callback([&] {
+    const json log = make_client()->audit(ns, limit, before);
+    if (as_json) {
+      print_json(log);
+    } else {
+      for (const auto& e : log) {
+        const std::time_t at = e.value("at", std::int64_t{0});
+        char when[32];
+        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::gmtime(&at));
+        std::cout << std::setw(6) << text_of(e, "id") << "  " << when << "Z  " << std::left << std::setw(12)
+                  << text_of(e, "actor") << std::setw(16) << text_of(e, "action") << text_of(e, "target") << std::right
+                  << (e.contains("detail") && !e["detail"].is_null() ? "  " + e["detail"].dump() : "") << "\n";
+      }
+    }
+    exit_code = kExitOk;
+  });
+}
+
 // ---- organizations and tokens ----
 
 void add_org(CLI::App& app, int& exit_code) {
@@ -450,6 +479,7 @@ void add_remote_commands(CLI::App& app, int& exit_code) {
   add_yank(app, exit_code, false);
   add_org(app, exit_code);
   add_token(app, exit_code);
+  add_audit(app, exit_code);
 }
 
 int exit_code_for(const std::string& code) {

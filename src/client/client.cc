@@ -152,6 +152,13 @@ nlohmann::json Client::yank(const std::string& repo, const std::string& version,
               &body, yanked ? "yank" : "unyank");
 }
 
+nlohmann::json Client::audit(const std::string& ns, int limit, std::int64_t before) {
+  require_token("reading the audit log");
+  std::string path = "/api/v1/audit?namespace=" + http_->escape(ns) + "&limit=" + std::to_string(limit);
+  if (before > 0) path += "&before=" + std::to_string(before);
+  return call("GET", path, nullptr, "audit " + ns);
+}
+
 std::string Client::release_url(const std::string& repo, const std::string& version) const {
   const RepoRef ref = parse_repo_ref(repo, false);
   return settings_.endpoint + repo_path(*http_, ref) + "/releases/" + http_->escape(version);

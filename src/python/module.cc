@@ -223,6 +223,9 @@ PYBIND11_MODULE(_synfire, m) {
              return c.unlocked([&] { return c.client().yank(repo, version, reason, yanked); });
            }, py::arg("repository"), py::arg("version"), py::arg("reason"), py::arg("yanked"))
       .def("whoami", [](PyClient& c) { return c.unlocked([&] { return c.client().whoami(); }); })
+      .def("audit", [](PyClient& c, const std::string& ns, int limit, std::int64_t before) {
+             return c.unlocked([&] { return c.client().audit(ns, limit, before); });
+           }, py::arg("namespace"), py::arg("limit") = 100, py::arg("before") = 0)
       .def("login", [](PyClient& c, const std::string& user, const std::string& password) {
              py::gil_scoped_release released;
              return c.client().login(user, password);

@@ -261,6 +261,10 @@ def test_orgs_and_tokens(server, account, home, models):
     assert {(m.get("user") or m.get("name"), m["role"]) for m in members} >= {("ada", "owner"), ("bob", "write")}
     home.run("org", "remove", "spikes", "bob")
     assert "bob" not in home.run("org", "members", "spikes").stdout
+    log = home.json("audit", "spikes")
+    assert [(e["action"], e["target"]) for e in log] == [("member.remove", "bob"), ("member.set", "bob"),
+                                                         ("org.create", "spikes")]
+    assert "member.set" in home.run("audit", "spikes").stdout
 
     secret = home.run("token", "create", "ci", "--scope", "write").stdout.strip()
     tokens = home.json("token", "list")

@@ -80,6 +80,8 @@ def test_push_returns_a_release_and_pull_returns_verified_paths(client, home, mo
     assert client.yank("nrg-lab/recurrent", "0.1.0", reason="bad").yanked is True
     assert client.unyank("nrg-lab/recurrent", "0.1.0").yanked is False
     assert client.whoami()["name"] == "ada"
+    assert [e["action"] for e in client.audit("nrg-lab", limit=3)] == ["release.unyank", "release.yank",
+                                                                       "release.publish"]
 
 
 def test_errors_form_one_hierarchy(client, server, home, models):

@@ -139,6 +139,8 @@ class Client {
   nlohmann::json versions(const std::string& repo);
   nlohmann::json search(const std::map<std::string, std::string>& params);
   nlohmann::json yank(const std::string& repo, const std::string& version, const std::string& reason, bool yanked);
+  // The namespace's audit log, newest first (for its owners and admins).
+  nlohmann::json audit(const std::string& ns, int limit = 100, std::int64_t before = 0);
 
   PushResult push(const PushRequest& request);
   PullResult pull(const PullRequest& request);

@@ -145,6 +145,11 @@ class Client:
     def whoami(self) -> Dict[str, Any]:
         return self._core.whoami()
 
+    def audit(self, namespace: str, limit: int = 100, before: int = 0) -> List[Dict[str, Any]]:
+        """Who did what in a namespace, newest first: {"id", "at", "actor", "action",
+        "namespace", "target", "detail"}. For the namespace's owners and admins."""
+        return self._core.audit(namespace, limit, before)
+
 
 def inspect(path: PathLike) -> Dict[str, Any]:
     """Read and check a NIR file offline: the ``synfire inspect --json`` object
