@@ -11,13 +11,18 @@ server, so nothing is skipped.
 pull: curl GETs the file (`curl -o`); synfire runs `pull -o DIR` with an empty cache
 (resolves the release, downloads, verifies the SHA-256, puts the file in place).
 Target: synfire within 10% of curl (ratio <= 1.10). Prints medians.
+Then the resume check on the same file: a push killed at about half way (SIGKILL,
+--limit-rate 256M so that half way can be caught), run again: the second run must
+send under 60% of the file (the server's received-bytes metric); same for a pull.
 """
 import argparse
 import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -55,6 +60,55 @@ def fresh_server(build, work, name):
     status, _ = server.json("POST", "/api/v1/orgs", {"name": "bench-lab"}, token)
     assert status == 201
     return server, token
+
+
+def metric(server, name):
+    _, _, body = server.request("GET", "/metrics")
+    match = re.search(rf"^{re.escape(name)}(?:{{[^}}]*}})? ([0-9.e+]+)$", body.decode(), re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def kill_at_half(argv, env, progress, size):
+    """Starts argv, SIGKILLs it once progress() passes half of size; returns the fraction reached."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and progress() < size * 0.5:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(1)  # the server notices the dropped connection and counts its bytes
+    return progress() / size
+
+
+def resume_check(build, work, cli, model, card, size):
+    server, token = fresh_server(build, work, "server-resume")
+    try:
+        url = f"http://127.0.0.1:{server.port}"
+        env = dict(os.environ, XDG_CONFIG_HOME=str(work / "resume-home" / "config"),
+                   XDG_CACHE_HOME=str(work / "resume-home" / "cache"), SYNFIRE_ENDPOINT=url, SYNFIRE_TOKEN=token)
+        push = [cli, "push", "bench-lab/resume", "--version", "1.0.0", "--model", str(model), "--card", str(card), "-q"]
+        sessions = pathlib.Path(server.data) / "uploads"
+        reached = kill_at_half(push + ["--limit-rate", "256M"], env,
+                               lambda: max([p.stat().st_size for p in sessions.glob("*/data")] or [0]), size)
+        before = metric(server, "synfire_http_received_bytes_total")
+        subprocess.run(push, env=env, check=True, stdout=subprocess.DEVNULL)
+        sent = metric(server, "synfire_http_received_bytes_total") - before
+        print(f"resumed push 1 GiB: killed at {reached:.0%}; the second run sent {sent / size:.0%} of the file "
+              f"[target < 60%: {'met' if sent < 0.6 * size else 'MISSED'}]")
+
+        part = work / "resume-home" / "pull-cache" / "synfire" / "blobs" / "sha256" / (file_sha256(model) + ".part")
+        env["XDG_CACHE_HOME"] = str(work / "resume-home" / "pull-cache")
+        pull = [cli, "pull", "bench-lab/resume@1.0.0", "-o", str(work / "resume-home" / "out"), "-q"]
+        reached = kill_at_half(pull + ["--limit-rate", "256M"], env, lambda: part.stat().st_size if part.exists() else 0,
+                               size)
+        before = metric(server, "synfire_http_sent_file_bytes_total")
+        subprocess.run(pull, env=env, check=True, stdout=subprocess.DEVNULL)
+        received = metric(server, "synfire_http_sent_file_bytes_total") - before
+        print(f"resumed pull 1 GiB: killed at {reached:.0%}; the second run received {received / size:.0%} of the "
+              f"file [target < 60%: {'met' if received < 0.6 * size else 'MISSED'}]")
+    finally:
+        server.stop()
+        shutil.rmtree(work / "resume-home", ignore_errors=True)
 
 
 def main():
@@ -117,8 +171,10 @@ def main():
         print(f"{what} 1 GiB: curl {curl:6.2f} s ({size / curl / 1e6:7.1f} MB/s)   synfire {ours:6.2f} s "
               f"({size / ours / 1e6:7.1f} MB/s)   synfire/curl {ratio:.2f}x  "
               f"[target <= 1.10: {'met' if ratio <= 1.10 else 'MISSED'}]")
+    print()
+    resume_check(build, work, cli, model, card, size)
     shutil.rmtree(work / "pulled", ignore_errors=True)
-    for name in ("server-curl", "server-synfire", "home"):
+    for name in ("server-curl", "server-synfire", "server-resume", "home"):
         shutil.rmtree(work / name, ignore_errors=True)
 
 
