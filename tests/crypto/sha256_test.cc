@@ -48,6 +48,16 @@ TEST(PipelinedSha256, EqualsTheOneThreadDigestForEverySizeAndSlicing) {
   }
 }
 
+TEST(PipelinedSha256, GoesOnAfterItsWorkerEndedForLackOfWork) {
+  std::string data(12 << 20, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 + (i >> 11));
+  PipelinedSha256 pipelined;
+  pipelined.update(std::as_bytes(std::span(data.data(), 6 << 20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the worker ends after 1 s idle
+  pipelined.update(std::as_bytes(std::span(data.data() + (6 << 20), data.size() - (6 << 20))));
+  EXPECT_EQ(pipelined.finish_hex(), sha256_hex(data));
+}
+
 TEST(PipelinedSha256, CanBeAbandonedHalfway) {
   const std::string data(6 << 20, 'x');
   PipelinedSha256 pipelined;

@@ -317,7 +317,7 @@ class FilesystemBlobStore final : public BlobStore {
     std::mutex mutex;
     std::uint64_t offset = 0;   // bytes hashed
     std::uint64_t flushed = 0;  // bytes handed to writeback
-    crypto::Sha256 hasher;
+    crypto::PipelinedSha256 hasher;  // on a thread of its own while chunks arrive
   };
 
   void hash_appended(const std::string& id, std::uint64_t start, std::span<const std::byte> bytes, int fd) {
