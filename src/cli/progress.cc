@@ -18,9 +18,15 @@ std::string human_bytes(double bytes) {
 
 void ProgressBar::update(const client::Progress& progress) {
   if (!enabled_) return;
+  std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
+  if (progress.phase == "hash" && phase_ == "upload" && progress.file == file_ && open_) {
+    hashed_percent_ = progress.total ? static_cast<int>(progress.done * 100 / progress.total) : 100;
+    return;  // shown on the upload line
+  }
   if (progress.phase != phase_ || progress.file != file_) {
-    finish();
+    finish_locked();
+    if (progress.phase != "upload") hashed_percent_ = -1;
     phase_ = progress.phase;
     file_ = progress.file;
     started_ = now;
@@ -46,14 +52,23 @@ void ProgressBar::draw(const client::Progress& progress, bool final) {
   std::string eta = "--";
   if (final) eta = "done";
   else if (rate > 0) eta = std::to_string(static_cast<long>((progress.total - progress.done) / rate)) + "s";
-  std::fprintf(stderr, "\r%-8s %-16s %3d%% [%s] %10s %10s/s ETA %-6s", progress.phase.c_str(), progress.file.c_str(),
-               static_cast<int>(fraction * 100), bar.c_str(), human_bytes(progress.done).c_str(), human_bytes(rate).c_str(),
-               eta.c_str());
+  std::string hashed;
+  if (progress.phase == "upload" && hashed_percent_ >= 0 && hashed_percent_ < 100)
+    hashed = "  hashed " + std::to_string(hashed_percent_) + "%";
+  std::fprintf(stderr, "\r%-8s %-16s %3d%% [%s] %10s %10s/s ETA %-6s%-14s", progress.phase.c_str(),
+               progress.file.c_str(), static_cast<int>(fraction * 100), bar.c_str(), human_bytes(progress.done).c_str(),
+               human_bytes(rate).c_str(), eta.c_str(), hashed.c_str());
   std::fflush(stderr);
 }
 
 void ProgressBar::finish() {
-  if (!enabled_ || !open_) return;
+  if (!enabled_) return;
+  std::lock_guard lock(mutex_);
+  finish_locked();
+}
+
+void ProgressBar::finish_locked() {
+  if (!open_) return;
   draw(last_, last_.done >= last_.total);
   std::fputc('\n', stderr);
   open_ = false;

@@ -1,8 +1,10 @@
 #pragma once
 // A progress bar on stderr (rate and ETA) for hashing, upload and download; drawn only
-// when stderr is a terminal and --quiet was not given.
+// when stderr is a terminal and --quiet was not given. Thread-safe: a large file is
+// hashed while it uploads, and the hashing shows at the end of its upload line.
 
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "synfire/client/client.h"
@@ -19,8 +21,11 @@ class ProgressBar {
 
  private:
   void draw(const client::Progress& progress, bool final);
+  void finish_locked();
 
+  std::mutex mutex_;
   bool enabled_;
+  int hashed_percent_ = -1;  // of the file being uploaded, while its hash runs
   std::string phase_, file_;
   std::chrono::steady_clock::time_point started_, drawn_;
   std::uint64_t first_done_ = 0;

@@ -122,10 +122,11 @@ void hash(const Context& context, LocalFile& file) {
 // 1 GiB takes about as long as sending it on a fast link, so they overlap.
 class BackgroundHash {
  public:
-  explicit BackgroundHash(const LocalFile& file)
-      : thread_([this, path = file.path, size = file.size](std::stop_token stop) {
+  // `on_progress` is called from the hashing thread.
+  BackgroundHash(const LocalFile& file, std::function<void(std::uint64_t)> on_progress)
+      : thread_([this, path = file.path, size = file.size, on_progress = std::move(on_progress)](std::stop_token stop) {
           try {
-            digest_ = hash_file(path, size, [](std::uint64_t) {}, [&] { return stop.stop_requested(); });
+            digest_ = hash_file(path, size, on_progress, [&] { return stop.stop_requested(); });
           } catch (...) {
             error_ = std::current_exception();
           }
@@ -231,7 +232,8 @@ class BlobUpload {
   std::uint64_t run() {
     if (file_.text || file_.size <= kSingleRequestBytes) return send_whole();
     std::optional<BackgroundHash> background;
-    if (!file_.digest_known) background.emplace(file_);
+    if (!file_.digest_known)
+      background.emplace(file_, [this](std::uint64_t done) { context_.report("hash", file_.name, done, file_.size); });
     FileDescriptor fd(file_.path);
     std::uint64_t offset = open_session();
     for (int failures = 0;;) {

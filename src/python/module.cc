@@ -5,7 +5,9 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 
 #include "synfire/card/card.h"
 #include "synfire/client/client.h"
@@ -105,7 +107,10 @@ class PyClient {
     progress_failed_ = false;
     progress_error_.reset();
     if (!progress.is_none()) {
+      // Called from the transfer's thread and from a hashing thread: one at a time
+      // (the lock is taken before the GIL, in both).
       client_.set_progress([this, &progress](const synfire::client::Progress& p) {
+        std::lock_guard lock(progress_mutex_);
         const auto now = std::chrono::steady_clock::now();
         if (progress_failed_ || (p.done < p.total && now - last_progress_ < std::chrono::milliseconds(100))) return;
         last_progress_ = now;
@@ -141,7 +146,8 @@ class PyClient {
 
   Client client_;
   std::chrono::steady_clock::time_point last_check_{}, last_progress_{};
-  bool progress_failed_ = false;
+  std::mutex progress_mutex_;
+  std::atomic<bool> progress_failed_{false};
   std::unique_ptr<py::error_already_set> progress_error_;
 };
 

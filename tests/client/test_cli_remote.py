@@ -305,15 +305,11 @@ def test_bash_completion_offers_commands_and_options():
     assert complete("synfire", "token", "create", "ci", "--scope", "w") == ["write"]
 
 
-def test_progress_bars_on_a_terminal_only(server, account, home, models):
-    home.login(account)
-    home.release_files(models / "conv_classifier.nir")
-    big = models / "weight_64mib.nir"
-    home.run("push", "nrg-lab/big", "--version", "1.0.0", "--model", big, "--card", "nir-card.json")
-
+def on_a_terminal(home, *args):
+    """Runs `synfire ARGS` with stderr on a pseudo-terminal; returns what it drew there."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([CLI, "pull", "nrg-lab/big", "-o", "tty"], cwd=home.work, env=home.env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    proc = subprocess.Popen([CLI, *map(str, args)], cwd=home.work, env=home.env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     drawn = b""
     while True:
@@ -324,8 +320,19 @@ def test_progress_bars_on_a_terminal_only(server, account, home, models):
         if not chunk:
             break
         drawn += chunk
-    assert proc.wait(timeout=60) == 0
+    assert proc.wait(timeout=60) == 0, drawn
     os.close(master)
+    return drawn
+
+
+def test_progress_bars_on_a_terminal_only(server, account, home, models):
+    home.login(account)
+    home.release_files(models / "conv_classifier.nir")
+    big = models / "weight_64mib.nir"
+    pushed = on_a_terminal(home, "push", "nrg-lab/big", "--version", "1.0.0", "--model", big, "--card", "nir-card.json")
+    assert b"hash" in pushed and b"upload" in pushed and b"ETA" in pushed and b"100%" in pushed
+
+    drawn = on_a_terminal(home, "pull", "nrg-lab/big", "-o", "tty")
     assert b"download" in drawn and b"model.nir" in drawn and b"ETA" in drawn and b"100%" in drawn
     assert b"/s" in drawn
 

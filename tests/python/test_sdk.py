@@ -193,6 +193,7 @@ def test_progress_is_reported_and_an_exception_in_it_stops_the_transfer(client, 
     client.push("nrg-lab/big", "1.0.0", model_path=models / "weight_64mib.nir", card_path=home.work / "nir-card.json",
                 progress=lambda phase, name, done, total: seen.append((phase, name, done, total)))
     size = (models / "weight_64mib.nir").stat().st_size
+    assert ("hash", "model.nir", size, size) in seen  # reported by the hashing thread
     uploads = [s for s in seen if s[0] == "upload" and s[1] == "model.nir"]
     assert uploads and uploads[-1][2:] == (size, size)
     assert all(a[2] <= b[2] for a, b in zip(uploads, uploads[1:]))

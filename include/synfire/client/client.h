@@ -67,6 +67,8 @@ struct Progress {
   std::string file;   // model.nir ...
   std::uint64_t done = 0, total = 0;
 };
+// Called from the calling thread, and from a hashing thread while a large file is
+// hashed and uploaded at once: it must be thread-safe.
 using ProgressFn = std::function<void(const Progress&)>;
 // Called often during transfers; returning true stops the work with `interrupted`.
 using CancelFn = std::function<bool()>;
