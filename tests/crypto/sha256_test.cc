@@ -35,34 +35,5 @@ TEST(Digest, ParsesOnlyLowerCaseSha256) {
   EXPECT_FALSE(Digest::parse("sha256:../../" + std::string(58, 'a')));
 }
 
-TEST(PipelinedSha256, EqualsTheOneThreadDigestForEverySizeAndSlicing) {
-  std::string data(13 << 20, '\0');
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
-  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{4} << 20, (std::size_t{4} << 20) + 1, data.size()}) {
-    for (const std::size_t slice : {std::size_t{1000}, std::size_t{1} << 20, (std::size_t{3} << 20) + 7}) {
-      PipelinedSha256 pipelined;
-      for (std::size_t at = 0; at < size; at += slice)
-        pipelined.update(std::as_bytes(std::span(data.data() + at, std::min(slice, size - at))));
-      EXPECT_EQ(pipelined.finish_hex(), sha256_hex(std::string_view(data.data(), size))) << size << " " << slice;
-    }
-  }
-}
-
-TEST(PipelinedSha256, GoesOnAfterItsWorkerEndedForLackOfWork) {
-  std::string data(12 << 20, '\0');
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 + (i >> 11));
-  PipelinedSha256 pipelined;
-  pipelined.update(std::as_bytes(std::span(data.data(), 6 << 20)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the worker ends after 1 s idle
-  pipelined.update(std::as_bytes(std::span(data.data() + (6 << 20), data.size() - (6 << 20))));
-  EXPECT_EQ(pipelined.finish_hex(), sha256_hex(data));
-}
-
-TEST(PipelinedSha256, CanBeAbandonedHalfway) {
-  const std::string data(6 << 20, 'x');
-  PipelinedSha256 pipelined;
-  pipelined.update(std::as_bytes(std::span(data.data(), data.size())));
-}  // the destructor stops the worker
-
 }  // namespace
 }  // namespace synfire::crypto

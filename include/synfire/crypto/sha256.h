@@ -27,25 +27,6 @@ class Sha256 {
   std::unique_ptr<State> state_;
 };
 
-// SHA-256 on a second thread, for large streams: update() copies the bytes into one
-// of a few reusable 1 MiB buffers and returns, so the caller's I/O and the hashing
-// overlap (two cores: receiving and writing on one, hashing on the other). The first
-// 4 MiB are hashed in place: small inputs never start a thread.
-class PipelinedSha256 {
- public:
-  PipelinedSha256();
-  ~PipelinedSha256();
-  PipelinedSha256(const PipelinedSha256&) = delete;
-  PipelinedSha256& operator=(const PipelinedSha256&) = delete;
-
-  void update(std::span<const std::byte> bytes);
-  std::string finish_hex();
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
 std::string sha256_hex(std::string_view bytes);
 // SHA-256 of a file's bytes, read in chunks; throws synfire::Failure if unreadable.
 std::string sha256_file_hex(const std::string& path);

@@ -54,6 +54,18 @@ struct UploadSession {
   std::int64_t updated_at = 0;  // Unix seconds of the last append
 };
 
+// The bytes one request appends to an upload session.
+class UploadAppender {
+ public:
+  // An appender destroyed without finish() (a request cut short) keeps a prefix of
+  // what it was given: the session's offset says how much.
+  virtual ~UploadAppender() = default;
+  // The session may not pass kMaxBlobBytes ("too_large": the session is then removed).
+  virtual void append(std::span<const std::byte> bytes) = 0;
+  // Makes every appended byte part of the session; returns its new offset.
+  virtual std::uint64_t finish() = 0;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
@@ -79,11 +91,15 @@ class BlobStore {
   // ---- upload sessions ----
   virtual UploadSession start_upload(const std::string& owner) = 0;
   virtual std::optional<UploadSession> find_upload(const std::string& id) = 0;
-  // Appends at `offset`, which must be the session's offset ("range_mismatch"
-  // otherwise); the session may not pass kMaxBlobBytes ("too_large": the session is
-  // then removed). Returns the new offset.
-  virtual std::uint64_t append_upload(const std::string& id, std::uint64_t offset,
-                                      std::span<const std::byte> bytes) = 0;
+  // Starts appending at `offset`, which must be the session's offset
+  // ("range_mismatch" otherwise, also while another request appends to it).
+  virtual std::unique_ptr<UploadAppender> append_to_upload(const std::string& id, std::uint64_t offset) = 0;
+  // Appends one piece; returns the new offset.
+  std::uint64_t append_upload(const std::string& id, std::uint64_t offset, std::span<const std::byte> bytes) {
+    auto appender = append_to_upload(id, offset);
+    appender->append(bytes);
+    return appender->finish();
+  }
   // Hashes the received bytes, checks them against `expected` ("digest_mismatch"),
   // stores the blob and ends the session; the session is removed either way.
   virtual crypto::Digest complete_upload(const std::string& id, const std::optional<crypto::Digest>& expected) = 0;
@@ -115,7 +131,7 @@ class BlobIngest {
 
  private:
   std::unique_ptr<BlobWriter> writer_;
-  crypto::PipelinedSha256 hasher_;
+  crypto::Sha256 hasher_;
   std::optional<crypto::Digest> expected_digest_;
   std::optional<std::uint64_t> expected_size_;
   std::uint64_t max_bytes_;

@@ -180,11 +180,14 @@ ApiResponse session_response(const storage::UploadSession& session, int status) 
 class SessionSink final : public BodySink {
  public:
   SessionSink(storage::BlobStore& blobs, storage::UploadSession session, std::optional<crypto::Digest> complete_as)
-      : blobs_(blobs), session_(std::move(session)), complete_as_(std::move(complete_as)) {}
-  void append(std::span<const std::byte> bytes) override {
-    session_.offset = blobs_.append_upload(session_.id, session_.offset, bytes);
-  }
+      : blobs_(blobs),
+        session_(std::move(session)),
+        complete_as_(std::move(complete_as)),
+        appender_(blobs_.append_to_upload(session_.id, session_.offset)) {}
+  void append(std::span<const std::byte> bytes) override { appender_->append(bytes); }
   ApiResponse finish() override {
+    session_.offset = appender_->finish();
+    appender_.reset();
     if (!complete_as_) return session_response(session_, 202);
     const crypto::Digest digest = blobs_.complete_upload(session_.id, *complete_as_);
     ApiResponse response = ok({{"digest", digest.to_string()}, {"size", *blobs_.size(digest)}}, 201);
@@ -196,6 +199,7 @@ class SessionSink final : public BodySink {
   storage::BlobStore& blobs_;
   storage::UploadSession session_;
   std::optional<crypto::Digest> complete_as_;
+  std::unique_ptr<storage::UploadAppender> appender_;
 };
 
 // The first byte of "bytes a-b/*", "a-b" or "a-b/total"; nullopt when absent.

@@ -11,6 +11,7 @@
 // that purge_incomplete() removes.
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,53 +28,16 @@
 #include "synfire/crypto/sha256.h"
 #include "synfire/error.h"
 #include "synfire/storage/blob_store.h"
+#include "file_writer.h"
 
 namespace synfire::storage {
 namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void io_failure(const std::string& what, const fs::path& path) {
-  throw Failure("io_error", what + ": " + std::strerror(errno), path.string());
-}
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    reset();
-    fd_ = std::exchange(other.fd_, -1);
-    return *this;
-  }
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 void fsync_directory(const fs::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) io_failure("cannot sync the folder", dir);
-}
-
-void write_all(int fd, std::span<const std::byte> bytes, const fs::path& path) {
-  const std::byte* data = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    const ssize_t written = ::write(fd, data, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      io_failure("cannot write", path);
-    }
-    data += written;
-    left -= static_cast<std::size_t>(written);
-  }
 }
 
 std::string random_name() {
@@ -86,57 +50,37 @@ std::string random_name() {
 
 class FileBlobWriter final : public BlobWriter {
  public:
-  FileBlobWriter(fs::path temp, fs::path blobs_root) : temp_(std::move(temp)), blobs_root_(std::move(blobs_root)) {
-    fd_ = UniqueFd(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd_.get() < 0) io_failure("cannot create a temporary file", temp_);
-  }
+  FileBlobWriter(fs::path temp, fs::path blobs_root)
+      : writer_(std::make_unique<FileWriter>(std::move(temp), /*create=*/true)), blobs_root_(std::move(blobs_root)) {}
   ~FileBlobWriter() override {
-    if (!committed_) {
-      fd_.reset();
-      std::error_code ignored;
-      fs::remove(temp_, ignored);
-    }
+    if (!writer_) return;
+    const fs::path temp = writer_->path();
+    writer_.reset();
+    std::error_code ignored;
+    fs::remove(temp, ignored);
   }
 
-  void append(std::span<const std::byte> bytes) override {
-    write_all(fd_.get(), bytes, temp_);
-    size_ += bytes.size();
-    // Start writing back what is written while more arrives, so that the fsync in
-    // commit() has little left to wait for (the disk works alongside the network).
-    if (size_ - flushed_ >= kWritebackBytes) {
-      ::sync_file_range(fd_.get(), static_cast<off_t>(flushed_), static_cast<off_t>(size_ - flushed_),
-                        SYNC_FILE_RANGE_WRITE);
-      flushed_ = size_;
-    }
-  }
-
-  std::uint64_t size() const override { return size_; }
+  void append(std::span<const std::byte> bytes) override { writer_->append(bytes); }
+  std::uint64_t size() const override { return writer_ ? writer_->end() : committed_size_; }
 
   void commit(const crypto::Digest& digest) override {
-    if (::fsync(fd_.get()) != 0) io_failure("cannot sync the blob", temp_);
-    fd_.reset();
+    writer_->sync();
+    committed_size_ = writer_->end();
+    const fs::path temp = writer_->path();
     const fs::path target = blobs_root_ / blob_key(digest);
     std::error_code error;
     fs::create_directories(target.parent_path(), error);
     if (error) throw Failure("io_error", "cannot create the blob folder: " + error.message(), target.parent_path());
-    if (fs::exists(target, error)) {  // stored already: content addressing makes the copies equal
-      fs::remove(temp_, error);
-      committed_ = true;
-      return;
-    }
-    if (::rename(temp_.c_str(), target.c_str()) != 0) io_failure("cannot move the blob into place", target);
-    committed_ = true;
+    if (fs::exists(target, error)) return;  // stored already (content addressing makes the copies equal): the destructor drops this one
+    if (::rename(temp.c_str(), target.c_str()) != 0) io_failure("cannot move the blob into place", target);
+    writer_.reset();
     fsync_directory(target.parent_path());
   }
 
  private:
-  fs::path temp_;
+  std::unique_ptr<FileWriter> writer_;  // reset once the file is in place
   fs::path blobs_root_;
-  static constexpr std::uint64_t kWritebackBytes = 8 << 20;
-  UniqueFd fd_;
-  std::uint64_t size_ = 0;
-  std::uint64_t flushed_ = 0;  // bytes handed to writeback
-  bool committed_ = false;
+  std::uint64_t committed_size_ = 0;
 };
 
 class FileBlobReader final : public BlobReader {
@@ -243,21 +187,23 @@ class FilesystemBlobStore final : public BlobStore {
     return UploadSession{id, owner, static_cast<std::uint64_t>(info.st_size), static_cast<std::int64_t>(info.st_mtime)};
   }
 
-  std::uint64_t append_upload(const std::string& id, std::uint64_t offset, std::span<const std::byte> bytes) override {
-    const auto session = find_upload(id);
-    if (!session) throw Failure("not_found", "no upload session " + id);
-    if (offset != session->offset)
-      throw Failure("range_mismatch", "the upload continues at byte " + std::to_string(session->offset) + ", not " +
-                                          std::to_string(offset));
-    if (session->offset + bytes.size() > kMaxBlobBytes) {
-      cancel_upload(id);
-      throw Failure("too_large", "the upload passed the limit of 2 GiB per file; the session is removed");
+  std::unique_ptr<UploadAppender> append_to_upload(const std::string& id, std::uint64_t offset) override {
+    if (!is_session_id(id)) throw Failure("not_found", "no upload session " + id);
+    const fs::path data = uploads_ / id / "data";
+    UniqueFd lock(::open(data.c_str(), O_RDONLY | O_CLOEXEC));
+    if (lock.get() < 0) {
+      if (errno == ENOENT) throw Failure("not_found", "no upload session " + id);
+      io_failure("cannot open the upload session", uploads_ / id);
     }
-    UniqueFd fd(::open((uploads_ / id / "data").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
-    if (fd.get() < 0) io_failure("cannot open the upload session", uploads_ / id);
-    write_all(fd.get(), bytes, uploads_ / id);
-    hash_appended(id, session->offset, bytes, fd.get());
-    return session->offset + bytes.size();
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0)
+      throw Failure("range_mismatch", "another request is appending to upload session " + id + "; continue once it ends");
+    struct stat info {};
+    if (::fstat(lock.get(), &info) != 0) io_failure("cannot read the upload session", data);
+    const auto current = static_cast<std::uint64_t>(info.st_size);
+    if (offset != current)
+      throw Failure("range_mismatch", "the upload continues at byte " + std::to_string(current) + ", not " +
+                                          std::to_string(offset));
+    return std::make_unique<Appender>(*this, id, std::move(lock), data, current);
   }
 
   crypto::Digest complete_upload(const std::string& id, const std::optional<crypto::Digest>& expected) override {
@@ -316,11 +262,46 @@ class FilesystemBlobStore final : public BlobStore {
   struct RunningHash {
     std::mutex mutex;
     std::uint64_t offset = 0;   // bytes hashed
-    std::uint64_t flushed = 0;  // bytes handed to writeback
-    crypto::PipelinedSha256 hasher;  // on a thread of its own while chunks arrive
+    crypto::Sha256 hasher;
   };
 
-  void hash_appended(const std::string& id, std::uint64_t start, std::span<const std::byte> bytes, int fd) {
+  // Holds the session's lock (flock on its data file) while one request appends.
+  class Appender final : public UploadAppender {
+   public:
+    Appender(FilesystemBlobStore& store, std::string id, UniqueFd lock, const fs::path& data, std::uint64_t offset)
+        : store_(store), id_(std::move(id)), lock_(std::move(lock)), writer_(data, /*create=*/false, offset) {}
+    ~Appender() override {
+      if (finished_ || cancelled_) return;
+      try {
+        writer_.flush();  // a request cut short: keep what arrived, so that a resume sends less
+      } catch (const Failure&) {
+      }
+    }
+    void append(std::span<const std::byte> bytes) override {
+      if (writer_.end() + bytes.size() > kMaxBlobBytes) {
+        cancelled_ = true;
+        store_.cancel_upload(id_);
+        throw Failure("too_large", "the upload passed the limit of 2 GiB per file; the session is removed");
+      }
+      store_.hash_appended(id_, writer_.end(), bytes);
+      writer_.append(bytes);
+    }
+    std::uint64_t finish() override {
+      writer_.flush();
+      finished_ = true;
+      return writer_.end();
+    }
+
+   private:
+    FilesystemBlobStore& store_;
+    std::string id_;
+    UniqueFd lock_;  // released after the writer has finished
+    FileWriter writer_;
+    bool finished_ = false;
+    bool cancelled_ = false;
+  };
+
+  void hash_appended(const std::string& id, std::uint64_t start, std::span<const std::byte> bytes) {
     std::shared_ptr<RunningHash> running;
     {
       std::lock_guard lock(running_mutex_);
@@ -337,11 +318,6 @@ class FilesystemBlobStore final : public BlobStore {
     }
     running->hasher.update(bytes);
     running->offset += bytes.size();
-    if (running->offset - running->flushed >= kWritebackBytes) {  // as FileBlobWriter: disk works alongside
-      ::sync_file_range(fd, static_cast<off_t>(running->flushed), static_cast<off_t>(running->offset - running->flushed),
-                        SYNC_FILE_RANGE_WRITE);
-      running->flushed = running->offset;
-    }
   }
 
   std::shared_ptr<RunningHash> take_running_hash(const std::string& id) {
@@ -379,7 +355,6 @@ class FilesystemBlobStore final : public BlobStore {
     return actual;
   }
 
-  static constexpr std::uint64_t kWritebackBytes = 8 << 20;
   std::mutex running_mutex_;
   std::map<std::string, std::shared_ptr<RunningHash>> running_;
 

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "synfire/crypto/sha256.h"
@@ -41,6 +42,26 @@ class BlobStoreConformance : public ::testing::TestWithParam<BlobStoreFactory> {
     std::array<std::byte, 5> buffer;  // small on purpose: many reads
     for (std::size_t n; (n = reader->read(buffer)) > 0;) out.append(reinterpret_cast<const char*>(buffer.data()), n);
     return out;
+  }
+
+  std::string read_whole(const crypto::Digest& digest) {
+    auto reader = store_->open(digest);
+    if (!reader) return "<absent>";
+    std::string out;
+    std::vector<std::byte> buffer(1 << 20);
+    for (std::size_t n; (n = reader->read(buffer)) > 0;) out.append(reinterpret_cast<const char*>(buffer.data()), n);
+    return out;
+  }
+
+  // Bytes that differ everywhere, so that a piece written at the wrong place shows.
+  static std::string pattern(std::size_t size) {
+    std::string bytes(size, '\0');
+    std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+    for (auto& byte : bytes) {
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      byte = static_cast<char>(state);
+    }
+    return bytes;
   }
 
   static std::span<const std::byte> as_bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
@@ -174,6 +195,56 @@ TEST_P(BlobStoreConformance, UploadSessionsAreCancelledAndPurged) {
   EXPECT_FALSE(store_->find_upload(b.id));
   for (const char* bad : {"", "../blobs", "0123456789abcdef0123456/", "not-a-session"})
     EXPECT_FALSE(store_->find_upload(bad)) << bad;
+}
+
+// Large blobs take other paths in a driver (direct I/O, multipart uploads): sizes
+// that are not multiples of any block, in pieces of odd sizes.
+TEST_P(BlobStoreConformance, StoresALargeBlobWrittenInOddPieces) {
+  const std::string bytes = pattern((9 << 20) + 12345);
+  const crypto::Digest digest = put(bytes, 100'003);
+  EXPECT_EQ(digest.hex, crypto::sha256_hex(bytes));
+  EXPECT_EQ(*store_->size(digest), bytes.size());
+  EXPECT_TRUE(read_whole(digest) == bytes);
+}
+
+TEST_P(BlobStoreConformance, ALargeUploadSessionContinuesAtUnevenOffsets) {
+  const std::string bytes = pattern((7 << 20) + 777);
+  const UploadSession session = store_->start_upload("ada");
+  const std::size_t cuts[] = {0, 4095, (3 << 20) + 1, (6 << 20) + 4097, bytes.size()};
+  for (std::size_t i = 0; i + 1 < std::size(cuts); ++i) {
+    auto appender = store_->append_to_upload(session.id, cuts[i]);
+    for (std::size_t at = cuts[i]; at < cuts[i + 1]; at += 65'537)
+      appender->append(as_bytes(std::string_view(bytes).substr(at, std::min<std::size_t>(65'537, cuts[i + 1] - at))));
+    EXPECT_EQ(appender->finish(), cuts[i + 1]);
+  }
+  const crypto::Digest digest = store_->complete_upload(session.id, crypto::Digest{crypto::sha256_hex(bytes)});
+  EXPECT_TRUE(read_whole(digest) == bytes);
+}
+
+TEST_P(BlobStoreConformance, AnAppendCutShortKeepsAPrefixToResumeFrom) {
+  const std::string bytes = pattern(5 << 20);
+  const UploadSession session = store_->start_upload("ada");
+  {
+    auto appender = store_->append_to_upload(session.id, 0);
+    appender->append(as_bytes(std::string_view(bytes).substr(0, (3 << 20) + 5)));
+  }  // the request ends without finishing
+  const std::uint64_t offset = store_->find_upload(session.id)->offset;
+  EXPECT_LE(offset, (3u << 20) + 5);
+  EXPECT_EQ(store_->append_upload(session.id, offset, as_bytes(std::string_view(bytes).substr(offset))), bytes.size());
+  const crypto::Digest digest = store_->complete_upload(session.id, crypto::Digest{crypto::sha256_hex(bytes)});
+  EXPECT_TRUE(read_whole(digest) == bytes);
+}
+
+TEST_P(BlobStoreConformance, OneRequestAtATimeAppendsToASession) {
+  const UploadSession session = store_->start_upload("ada");
+  auto first = store_->append_to_upload(session.id, 0);
+  first->append(as_bytes("first"));
+  EXPECT_EQ(failure_code([&] { store_->append_to_upload(session.id, 0); }), "range_mismatch");
+  EXPECT_EQ(first->finish(), 5u);
+  first.reset();
+  EXPECT_EQ(store_->append_upload(session.id, 5, as_bytes(" second")), 12u);
+  EXPECT_EQ(failure_code([&] { store_->append_to_upload("000000000000000000000000", 0); }), "not_found");
+  store_->cancel_upload(session.id);
 }
 
 }  // namespace synfire::storage::conformance

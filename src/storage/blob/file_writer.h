@@ -1,0 +1,105 @@
+#pragma once
+// Sequential file writing for the filesystem blob driver.
+//
+// Large blobs are written with O_DIRECT from a few aligned buffers, by a thread of
+// their own: the bytes go from those (reused, always-resident) buffers to the disk
+// without a copy into the page cache, and the disk works while the next bytes arrive
+// and are hashed. Buffered writes into fresh page-cache pages cost more CPU than
+// hashing on small machines, and left the rate of a 1 GiB upload at the mercy of the
+// kernel's writeback. Small files, the unaligned head and tail of a write, and
+// filesystems without O_DIRECT (tmpfs) use ordinary writes.
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace synfire::storage {
+
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    reset();
+    fd_ = std::exchange(other.fd_, -1);
+    return *this;
+  }
+  ~UniqueFd() { reset(); }
+  int get() const { return fd_; }
+  void reset();
+
+ private:
+  int fd_;
+};
+
+// Throws synfire::Failure("io_error") naming `what`, errno's message and the path.
+[[noreturn]] void io_failure(const std::string& what, const std::filesystem::path& path);
+
+// Writes a file from `offset` on, in order. Bytes appended reach the file by flush()
+// (or sync()); the file always holds a contiguous prefix of what was appended, so a
+// process killed halfway leaves a file that is simply shorter.
+class FileWriter {
+ public:
+  // Opens `path` (created when `create` is set, and then it must not exist) and
+  // writes from `offset`, which should be the file's length.
+  FileWriter(std::filesystem::path path, bool create, std::uint64_t offset = 0);
+  // Waits for writes already handed to the disk; bytes not yet flushed are dropped.
+  ~FileWriter();
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+
+  void append(std::span<const std::byte> bytes);
+  // Writes everything appended. Throws "io_error".
+  void flush();
+  // flush(), then fsync.
+  void sync();
+  // The length of the file once flushed: `offset` plus every byte appended.
+  std::uint64_t end() const { return end_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct Buffer;
+  struct Job {
+    std::size_t buffer;
+    std::uint64_t offset;
+    std::size_t bytes;
+  };
+
+  void write_buffered(std::span<const std::byte> bytes);
+  void stage(std::span<const std::byte> bytes);
+  void submit_staged(std::size_t bytes);
+  std::size_t take_free_buffer();
+  void drain();
+  void work();
+  void rethrow_worker_error();
+
+  std::filesystem::path path_;
+  UniqueFd buffered_;
+  UniqueFd direct_;           // -1 where the filesystem has no O_DIRECT
+  std::uint64_t end_ = 0;     // file offset after every appended byte
+  std::uint64_t written_ = 0; // file offset up to which bytes are written or queued
+  std::size_t staged_ = 0;    // bytes in the current buffer (which starts at written_)
+  std::size_t current_ = 0;   // the buffer being filled, when staged_ > 0 or filling_
+  bool filling_ = false;
+
+  std::mutex mutex_;  // guards what follows
+  std::condition_variable changed_;
+  std::vector<std::unique_ptr<Buffer>> buffers_;
+  std::vector<std::size_t> free_;
+  std::deque<Job> jobs_;
+  bool busy_ = false;  // the worker is writing a job taken off jobs_
+  bool stopping_ = false;
+  int worker_errno_ = 0;
+  std::thread worker_;
+};
+
+}  // namespace synfire::storage
