@@ -32,6 +32,10 @@ class BlobWriter {
   virtual ~BlobWriter() = default;
   // Appends bytes. Throws synfire::Failure("io_error") when storage fails.
   virtual void append(std::span<const std::byte> bytes) = 0;
+  // Optional, to receive without a copy: space to fill in place of append() (empty
+  // when the driver has none), then how much of it was filled.
+  virtual std::span<std::byte> reserve() { return {}; }
+  virtual void commit_reserved(std::size_t /*bytes*/) {}
   virtual std::uint64_t size() const = 0;
   // Makes the bytes durable and visible as `digest` (the caller has checked that they
   // hash to it: see BlobIngest). When the blob exists already, this copy is dropped.
@@ -62,6 +66,9 @@ class UploadAppender {
   virtual ~UploadAppender() = default;
   // The session may not pass kMaxBlobBytes ("too_large": the session is then removed).
   virtual void append(std::span<const std::byte> bytes) = 0;
+  // As BlobWriter's: space to fill in place of append(), or empty.
+  virtual std::span<std::byte> reserve() { return {}; }
+  virtual void commit_reserved(std::size_t /*bytes*/) {}
   // Makes every appended byte part of the session; returns its new offset.
   virtual std::uint64_t finish() = 0;
 };
@@ -125,13 +132,20 @@ class BlobIngest {
   // Throws synfire::Failure "too_large" (over max_bytes) or "size_mismatch" (over
   // the expected size) as soon as the stream passes it.
   void append(std::span<const std::byte> bytes);
+  // As BlobWriter's: space to fill in place of append() (empty: use append()), then
+  // how much of it was filled; the same limits apply.
+  std::span<std::byte> reserve();
+  void commit_reserved(std::size_t bytes);
   std::uint64_t size() const { return writer_->size(); }
   // Verifies and commits; throws "digest_mismatch" / "size_mismatch".
   crypto::Digest finish();
 
  private:
   std::unique_ptr<BlobWriter> writer_;
+  void check_limits(std::uint64_t more) const;
+
   crypto::Sha256 hasher_;
+  std::span<std::byte> reserved_;
   std::optional<crypto::Digest> expected_digest_;
   std::optional<std::uint64_t> expected_size_;
   std::uint64_t max_bytes_;

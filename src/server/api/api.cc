@@ -156,6 +156,8 @@ class BlobSink final : public BodySink {
  public:
   explicit BlobSink(std::unique_ptr<storage::BlobIngest> ingest) : ingest_(std::move(ingest)) {}
   void append(std::span<const std::byte> bytes) override { ingest_->append(bytes); }
+  std::span<std::byte> reserve() override { return ingest_->reserve(); }
+  void commit_reserved(std::size_t bytes) override { ingest_->commit_reserved(bytes); }
   ApiResponse finish() override {
     const crypto::Digest digest = ingest_->finish();
     ApiResponse response = ok({{"digest", digest.to_string()}, {"size", ingest_->size()}}, 201);
@@ -185,6 +187,8 @@ class SessionSink final : public BodySink {
         complete_as_(std::move(complete_as)),
         appender_(blobs_.append_to_upload(session_.id, session_.offset)) {}
   void append(std::span<const std::byte> bytes) override { appender_->append(bytes); }
+  std::span<std::byte> reserve() override { return appender_->reserve(); }
+  void commit_reserved(std::size_t bytes) override { appender_->commit_reserved(bytes); }
   ApiResponse finish() override {
     session_.offset = appender_->finish();
     appender_.reset();

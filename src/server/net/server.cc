@@ -70,27 +70,36 @@ awaitable<void> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
 
 // Reads a body of known length straight from the socket in large reads (the parser's
 // own reads are capped at 64 KiB, which halves upload throughput), starting with what
-// is already buffered. Returns the bytes still unread (0 when complete).
-template <typename Consume>
-awaitable<std::uint64_t> read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::uint64_t length,
-                                         int timeout, Consume consume) {
+// is already buffered, into the sink's own buffers when it offers them (no copy).
+awaitable<void> read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::uint64_t length,
+                                int timeout, BodySink& sink, std::uint64_t& bytes_in) {
   std::uint64_t left = length;
   const std::size_t buffered = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), left));
   if (buffered > 0) {
     const auto data = buffer.data();
-    consume(std::string_view(static_cast<const char*>(data.data()), buffered));
+    sink.append(std::span(static_cast<const std::byte*>(data.data()), buffered));
+    bytes_in += buffered;
     buffer.consume(buffered);
     left -= buffered;
   }
-  std::vector<char> chunk(1 << 20);
+  std::vector<std::byte> chunk;
   while (left > 0) {
     stream.expires_after(std::chrono::seconds(timeout));
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), left));
-    const std::size_t n = co_await stream.async_read_some(asio::buffer(chunk.data(), want), use_awaitable);
+    std::span<std::byte> space = sink.reserve();
+    const bool in_place = !space.empty();
+    if (!in_place) {
+      chunk.resize(1 << 20);
+      space = chunk;
+    }
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(space.size(), left));
+    const std::size_t n = co_await stream.async_read_some(asio::buffer(space.data(), want), use_awaitable);
     left -= n;
-    consume(std::string_view(chunk.data(), n));
+    bytes_in += n;
+    if (in_place)
+      sink.commit_reserved(n);
+    else
+      sink.append(space.first(n));
   }
-  co_return left;
 }
 
 awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& response, bool head, bool keep_alive) {
@@ -203,7 +212,7 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
             sink->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
           };
           if (parser.content_length() && !parser.chunked()) {
-            co_await read_sized_body(stream, buffer, *parser.content_length(), timeout, consume);
+            co_await read_sized_body(stream, buffer, *parser.content_length(), timeout, *sink, record.bytes_in);
             body_read = true;
           } else {
             co_await read_body(stream, buffer, parser, timeout, consume);

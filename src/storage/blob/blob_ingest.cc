@@ -19,13 +19,29 @@ BlobIngest::BlobIngest(BlobStore& store, std::optional<crypto::Digest> expected_
 }
 
 void BlobIngest::append(std::span<const std::byte> bytes) {
-  const std::uint64_t after = writer_->size() + bytes.size();
+  check_limits(bytes.size());
+  hasher_.update(bytes);
+  writer_->append(bytes);
+}
+
+std::span<std::byte> BlobIngest::reserve() {
+  reserved_ = writer_->reserve();
+  return reserved_;
+}
+
+void BlobIngest::commit_reserved(std::size_t bytes) {
+  check_limits(bytes);
+  hasher_.update(reserved_.first(bytes));
+  writer_->commit_reserved(bytes);
+  reserved_ = {};
+}
+
+void BlobIngest::check_limits(std::uint64_t more) const {
+  const std::uint64_t after = writer_->size() + more;
   if (after > max_bytes_)
     throw Failure("too_large", "the upload passed the limit of " + std::to_string(max_bytes_) + " bytes per file");
   if (expected_size_ && after > *expected_size_)
     throw Failure("size_mismatch", "the upload passed its declared size of " + std::to_string(*expected_size_) + " bytes");
-  hasher_.update(bytes);
-  writer_->append(bytes);
 }
 
 crypto::Digest BlobIngest::finish() {

@@ -85,6 +85,23 @@ void FileWriter::append(std::span<const std::byte> bytes) {
   }
 }
 
+std::span<std::byte> FileWriter::reserve() {
+  rethrow_worker_error();
+  if (direct_.get() < 0 || (!filling_ && written_ % kAlign != 0)) return {};
+  if (!filling_) {
+    current_ = take_free_buffer();
+    filling_ = true;
+    staged_ = 0;
+  }
+  return {buffers_[current_]->data + staged_, kBufferBytes - staged_};
+}
+
+void FileWriter::commit_reserved(std::size_t bytes) {
+  staged_ += bytes;
+  end_ += bytes;
+  if (staged_ == kBufferBytes) submit_staged(kBufferBytes);
+}
+
 void FileWriter::stage(std::span<const std::byte> bytes) {
   if (!filling_) {
     current_ = take_free_buffer();

@@ -58,6 +58,11 @@ class FileWriter {
   FileWriter& operator=(const FileWriter&) = delete;
 
   void append(std::span<const std::byte> bytes);
+  // Receiving in place of append(), without a copy: space in the buffer being filled
+  // (empty where bytes are not staged: then use append()), and how much of it the
+  // caller filled.
+  std::span<std::byte> reserve();
+  void commit_reserved(std::size_t bytes);
   // Writes everything appended. Throws "io_error".
   void flush();
   // flush(), then fsync.

@@ -61,6 +61,8 @@ class FileBlobWriter final : public BlobWriter {
   }
 
   void append(std::span<const std::byte> bytes) override { writer_->append(bytes); }
+  std::span<std::byte> reserve() override { return writer_->reserve(); }
+  void commit_reserved(std::size_t bytes) override { writer_->commit_reserved(bytes); }
   std::uint64_t size() const override { return writer_ ? writer_->end() : committed_size_; }
 
   void commit(const crypto::Digest& digest) override {
@@ -278,13 +280,16 @@ class FilesystemBlobStore final : public BlobStore {
       }
     }
     void append(std::span<const std::byte> bytes) override {
-      if (writer_.end() + bytes.size() > kMaxBlobBytes) {
-        cancelled_ = true;
-        store_.cancel_upload(id_);
-        throw Failure("too_large", "the upload passed the limit of 2 GiB per file; the session is removed");
-      }
+      check_limit(bytes.size());
       store_.hash_appended(id_, writer_.end(), bytes);
       writer_.append(bytes);
+    }
+    std::span<std::byte> reserve() override { return reserved_ = writer_.reserve(); }
+    void commit_reserved(std::size_t bytes) override {
+      check_limit(bytes);
+      store_.hash_appended(id_, writer_.end(), reserved_.first(bytes));
+      writer_.commit_reserved(bytes);
+      reserved_ = {};
     }
     std::uint64_t finish() override {
       writer_.flush();
@@ -293,8 +298,16 @@ class FilesystemBlobStore final : public BlobStore {
     }
 
    private:
+    void check_limit(std::size_t more) {
+      if (writer_.end() + more <= kMaxBlobBytes) return;
+      cancelled_ = true;
+      store_.cancel_upload(id_);
+      throw Failure("too_large", "the upload passed the limit of 2 GiB per file; the session is removed");
+    }
+
     FilesystemBlobStore& store_;
     std::string id_;
+    std::span<std::byte> reserved_;
     UniqueFd lock_;  // released after the writer has finished
     FileWriter writer_;
     bool finished_ = false;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -245,6 +246,38 @@ TEST_P(BlobStoreConformance, OneRequestAtATimeAppendsToASession) {
   EXPECT_EQ(store_->append_upload(session.id, 5, as_bytes(" second")), 12u);
   EXPECT_EQ(failure_code([&] { store_->append_to_upload("000000000000000000000000", 0); }), "not_found");
   store_->cancel_upload(session.id);
+}
+
+// Receiving in place (reserve + commit_reserved) where a driver offers it, else
+// append: the same bytes either way, for a blob and for an upload session.
+TEST_P(BlobStoreConformance, StoresWhatIsReceivedInPlace) {
+  const std::string bytes = pattern((5 << 20) + 999);
+  auto feed = [&](auto& sink, std::size_t from, std::size_t to) {
+    for (std::size_t at = from; at < to;) {
+      const std::size_t piece = std::min<std::size_t>(300'007, to - at);
+      std::span<std::byte> space = sink.reserve();
+      if (space.empty()) {
+        sink.append(as_bytes(std::string_view(bytes).substr(at, piece)));
+        at += piece;
+        continue;
+      }
+      const std::size_t n = std::min(piece, space.size());
+      std::memcpy(space.data(), bytes.data() + at, n);
+      sink.commit_reserved(n);
+      at += n;
+    }
+  };
+  BlobIngest ingest(*store_, crypto::Digest{crypto::sha256_hex(bytes)}, bytes.size());
+  feed(ingest, 0, bytes.size());
+  EXPECT_TRUE(read_whole(ingest.finish()) == bytes);
+
+  const UploadSession session = store_->start_upload("ada");
+  for (const auto [from, to] : {std::pair<std::size_t, std::size_t>{0, 1'000'001}, {1'000'001, bytes.size()}}) {
+    auto appender = store_->append_to_upload(session.id, from);
+    feed(*appender, from, to);
+    EXPECT_EQ(appender->finish(), to);
+  }
+  EXPECT_TRUE(read_whole(store_->complete_upload(session.id, crypto::Digest{crypto::sha256_hex(bytes)})) == bytes);
 }
 
 }  // namespace synfire::storage::conformance
