@@ -11,7 +11,9 @@ uploads through a resumable session, publishes the release). Each run starts a f
 server, so nothing is skipped.
 pull: curl GETs the file (`curl -o`); synfire runs `pull -o DIR` with an empty cache
 (resolves the release, downloads, verifies the SHA-256, puts the file in place).
-Target: synfire within 10% of curl (ratio <= 1.10). Prints medians.
+Target: synfire within 10% of curl (ratio <= 1.10). Prints medians, against curl
+alone and against curl doing the same work: `openssl dgst` to name the blob before
+the PUT, and to check the file after the GET (synfire hashes every byte both ways).
 Then the resume check on the same file: a push killed at about half way (SIGKILL,
 --limit-rate 256M so that half way can be caught), run again: the second run must
 send under 60% of the file (the server's received-bytes metric); same for a pull.
@@ -132,7 +134,7 @@ def main():
     digest = file_sha256(model)
     print(f"file: {size / 2**30:.3f} GiB, {args.runs} runs, medians\n")
 
-    times = {"curl push": [], "synfire push": [], "curl pull": [], "synfire pull": [], "digest": []}
+    times = {"curl push": [], "synfire push": [], "curl pull": [], "synfire pull": [], "digest": [], "verify": []}
     for run in range(args.runs):
         times["digest"].append(timed(["openssl", "dgst", "-sha256", str(model)]))  # what names the blob for curl
         server, token = fresh_server(build, work, "server-curl")
@@ -155,28 +157,37 @@ def main():
         out = work / "pulled"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
+        # The server writes blobs past the page cache (O_DIRECT): one untimed read puts
+        # the file there, so that both pulls below start from the same state.
+        subprocess.run(["curl", "-sS", "-f", "-o", os.devnull,
+                        f"{url}/api/v1/repos/bench-lab/big/releases/1.0.0/files/model.nir"], check=True)
         times["curl pull"].append(timed(
             ["curl", "-sS", "-f", "-o", str(out / "curl.nir"),
              f"{url}/api/v1/repos/bench-lab/big/releases/1.0.0/files/model.nir"]))
+        times["verify"].append(timed(["openssl", "dgst", "-sha256", str(out / "curl.nir")]))  # what synfire checks
         os.remove(out / "curl.nir")
         shutil.rmtree(home / "cache", ignore_errors=True)
         times["synfire pull"].append(timed([cli, "pull", "bench-lab/big@1.0.0", "-o", str(out / "synfire"), "-q"],
                                            env=env))
         assert file_sha256(out / "synfire" / "model.nir") == digest
         server.stop()
-        print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if k != "digest"),
+        print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if k not in ("digest", "verify")),
               flush=True)
 
     print()
+    median = {k: statistics.median(v) for k, v in times.items()}
+    # curl alone neither names the blob nor checks what it received; synfire hashes
+    # every byte both ways. Both comparisons are printed; the second does the same work.
+    same_work = {"push": ("openssl dgst, then curl PUT", median["digest"] + median["curl push"]),
+                 "pull": ("curl GET, then openssl dgst", median["curl pull"] + median["verify"])}
     for what in ("push", "pull"):
-        curl, ours = statistics.median(times[f"curl {what}"]), statistics.median(times[f"synfire {what}"])
-        ratio = ours / curl
+        curl, ours = median[f"curl {what}"], median[f"synfire {what}"]
         print(f"{what} 1 GiB: curl {curl:6.2f} s ({size / curl / 1e6:7.1f} MB/s)   synfire {ours:6.2f} s "
-              f"({size / ours / 1e6:7.1f} MB/s)   synfire/curl {ratio:.2f}x  "
-              f"[target <= 1.10: {'met' if ratio <= 1.10 else 'MISSED'}]")
-    named = statistics.median(times["digest"]) + statistics.median(times["curl push"])
-    print(f"(push with the digest computed, as a curl user must: openssl dgst + curl {named:6.2f} s; "
-          f"synfire/that {statistics.median(times['synfire push']) / named:.2f}x)")
+              f"({size / ours / 1e6:7.1f} MB/s)   synfire/curl {ours / curl:.2f}x  "
+              f"[<= 1.10: {'met' if ours / curl <= 1.10 else 'MISSED'}]")
+        label, both = same_work[what]
+        print(f"  same work ({label}) {both:6.2f} s   synfire/that {ours / both:.2f}x  "
+              f"[<= 1.10: {'met' if ours / both <= 1.10 else 'MISSED'}]")
     print()
     resume_check(build, work, cli, model, card, size)
     shutil.rmtree(work / "pulled", ignore_errors=True)

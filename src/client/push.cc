@@ -238,7 +238,7 @@ class BlobUpload {
     std::uint64_t offset = open_session();
     for (int failures = 0;;) {
       try {
-        if (background && (background->ready() || offset + context_.settings.chunk_bytes >= file_.size)) {
+        if (background && (background->ready() || offset == file_.size)) {
           file_.digest = background->get();
           file_.digest_known = true;
           background.reset();
@@ -321,21 +321,26 @@ class BlobUpload {
   }
 
   // Sends one chunk from `offset` (the last one with the digest); true when stored.
+  // Sends the next chunk (PATCH), or, once every byte is there, finishes the session
+  // with the digest (an empty PUT): the hash need only be ready at the very end.
   bool send_from(int fd, std::uint64_t& offset) {
+    const bool finishing = offset == file_.size;
     const std::uint64_t length = std::min(context_.settings.chunk_bytes, file_.size - offset);
-    const bool last = offset + length == file_.size;
     std::string path = "/api/v1/uploads/" + id_;
-    if (last) path += "?digest=" + file_.digest.to_string();
     std::vector<std::string> headers;
-    if (length > 0)
+    Response response;
+    if (finishing) {
+      const std::string empty;
+      response = context_.http.send("PUT", path + "?digest=" + file_.digest.to_string(), &empty);
+    } else {
       headers.push_back("Content-Range: bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) + "/*");
-    std::uint64_t done = offset;
-    const Response response = context_.http.send_file(last ? "PUT" : "PATCH", path, fd, offset, length, headers,
-                                                      [&](std::uint64_t n) {
-                                                        done += n;
-                                                        sent_ += n;
-                                                        context_.report("upload", file_.name, done, file_.size);
-                                                      });
+      std::uint64_t done = offset;
+      response = context_.http.send_file("PATCH", path, fd, offset, length, headers, [&](std::uint64_t n) {
+        done += n;
+        sent_ += n;
+        context_.report("upload", file_.name, done, file_.size);
+      });
+    }
     if (response.status == 201) return true;
     if (response.status == 202 || response.status == 416) {  // 416: the server is elsewhere; continue there
       offset = offset_of(response);
@@ -346,7 +351,7 @@ class BlobUpload {
       offset = open_session();
       return false;
     }
-    if (last && response.status == 422) memo_.forget();  // a wrong digest ends the session
+    if (finishing && response.status == 422) memo_.forget();  // a wrong digest ends the session
     raise_for(response, "uploading " + file_.name);
   }
 

@@ -42,7 +42,7 @@ struct Settings {
   std::filesystem::path config_dir;     // $XDG_CONFIG_HOME/synfire (credentials, config.toml)
   std::filesystem::path cache_dir;      // $XDG_CACHE_HOME/synfire (blobs, releases, upload sessions)
   bool offline = false;                 // SYNFIRE_OFFLINE=1: pull from the cache only
-  std::uint64_t chunk_bytes = 64ull << 20;  // upload session chunk
+  std::uint64_t chunk_bytes = 256ull << 20;  // upload session chunk (one PATCH)
   std::uint64_t max_rate = 0;               // bytes/s per transfer, 0 = unlimited
   int retries = 4;                          // for idempotent steps
 };
