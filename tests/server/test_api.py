@@ -285,6 +285,21 @@ class Search(ApiTest):
         s.json("DELETE", "/api/v1/orgs/lab/members/bob", None, ada)
         self.assertEqual(self.search("q=cache", bob)["total"], 1)
 
+        latest = "/api/v1/repos/ada/cache-public/releases/latest"
+        self.assertEqual(s.json("GET", latest)[1]["version"], "1.0.0")
+        self.publish(ada, "ada/cache-public", "1.1.0", card=self.card("cache test", ["x"]))
+        self.assertEqual(s.json("GET", latest)[1]["version"], "1.1.0")  # a new release shows at once
+        s.json("POST", "/api/v1/repos/ada/cache-public/releases/1.1.0/yank", {"reason": "oops"}, ada)
+        self.assertEqual(s.json("GET", latest)[1]["version"], "1.0.0")  # and a yank
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/cache-public/releases/1.0.0")[1]["downloads"], 0)
+        self.assertEqual(s.request("GET", "/api/v1/repos/ada/cache-public/releases/1.0.0/files/model.nir")[0], 200)
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/cache-public/releases/1.0.0")[1]["downloads"], 1)
+        self.assertEqual(s.json("GET", latest)[1]["downloads"], 1)
+        private = "/api/v1/repos/lab/cache-model/releases/latest"
+        self.assertEqual(s.json("GET", private, token=ada)[0], 200)
+        self.assertEqual(s.json("GET", private, token=bob)[0], 404)  # answers are per viewer
+        self.assertEqual(s.json("GET", private)[0], 404)
+
 
 class Permissions(ApiTest):
     def test_a_private_repository_is_404_to_whoever_may_not_read_it(self):

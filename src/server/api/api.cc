@@ -271,6 +271,13 @@ ApiResponse Api::handle(const ApiRequest& request) {
   }
 }
 
+namespace {
+// Who an answer was made for: what a caller may see depends on who they are.
+std::string viewer_key(const registry::Caller& who) {
+  return who.anonymous() ? std::string("anonymous") : "user " + std::to_string(who.user->id);
+}
+}  // namespace
+
 ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) {
   storage::SearchQuery query;
   auto param = [&](const char* key) {
@@ -299,35 +306,41 @@ ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) 
   for (const char* facet : {"tag", "capability", "neuron_type", "linear_op", "license", "size", "platform",
                             "compatible_with"})
     if (!param(facet).empty()) query.filters.emplace_back(facet, param(facet));
-  std::string key = who.anonymous() ? std::string("anonymous") : "user " + std::to_string(who.user->id);
+  std::string key = "search\x1f" + viewer_key(who);
   for (const std::string& part : {query.text, query.ns, query.sort, std::to_string(query.page), std::to_string(query.per_page)})
     key += '\x1f' + part;
   for (const auto& [kind, value] : query.filters) key += '\x1f' + kind + '=' + value;
+  return cached_answer(key, /*shows_downloads=*/false, [&] { return search_text(query, who); });
+}
+
+ApiResponse Api::cached_answer(const std::string& key, bool shows_downloads, const std::function<std::string()>& compute) {
   const std::uint64_t generation = registry_.search_generation();
+  const std::uint64_t downloads = shows_downloads ? downloads_counted_.load() : 0;
   const auto now = std::chrono::steady_clock::now();
 
   std::promise<std::shared_ptr<const std::string>> promise;
   std::shared_future<std::shared_ptr<const std::string>> answer;
   {
-    std::lock_guard lock(search_cache_mutex_);
-    auto it = search_cache_.find(key);
-    if (it != search_cache_.end() && it->second.generation == generation && now - it->second.made < kSearchCacheAge) {
+    std::lock_guard lock(answer_cache_mutex_);
+    auto it = answer_cache_.find(key);
+    if (it != answer_cache_.end() && it->second.generation == generation && it->second.downloads == downloads &&
+        now - it->second.made < kAnswerCacheAge) {
       answer = it->second.body;
     } else {
-      if (search_cache_.size() >= kSearchCacheSize) search_cache_.clear();
-      search_cache_[key] = {generation, now, promise.get_future().share()};
+      if (answer_cache_.size() >= kAnswerCacheSize) answer_cache_.clear();
+      answer_cache_[key] = {generation, downloads, now, promise.get_future().share()};
     }
   }
   if (answer.valid()) return json_text_response(*answer.get());  // rethrows the computation's failure
 
   try {
-    auto body = std::make_shared<const std::string>(search_text(query, who));
+    auto body = std::make_shared<const std::string>(compute());
     promise.set_value(body);
     return json_text_response(*body);
   } catch (...) {
     promise.set_exception(std::current_exception());
-    std::lock_guard lock(search_cache_mutex_);
-    if (auto it = search_cache_.find(key); it != search_cache_.end() && it->second.made == now) search_cache_.erase(it);
+    std::lock_guard lock(answer_cache_mutex_);
+    if (auto it = answer_cache_.find(key); it != answer_cache_.end() && it->second.made == now) answer_cache_.erase(it);
     throw;
   }
 }
@@ -399,7 +412,10 @@ ApiResponse Api::download(const ApiRequest& request, const registry::Caller& who
   }
   auto reader = blobs_.open(*crypto::Digest::parse("sha256:" + file->sha256), first);
   if (!reader) throw Failure("storage_error", "the stored file is missing");
-  if (request.method == "GET" && first == 0) metadata_.count_download(found.id, release.id);
+  if (request.method == "GET" && first == 0) {
+    metadata_.count_download(found.id, release.id);
+    ++downloads_counted_;
+  }
   response.download = Download{std::move(reader), first, length, file->size};
   return response;
 }
@@ -587,10 +603,12 @@ std::vector<Route> Api::make_routes() {
       {"GET", "/api/v1/repos/{ns}/{repo}/releases/{version}", "A release (or `latest`): card, extract, findings, "
                                                               "compatibility, files", "read", {"not_found"},
        [this](R, C who, P p) {
-         const auto release = p.at("version") == "latest"
-                                  ? registry_.latest(who, p.at("ns"), p.at("repo"))
-                                  : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"));
-         return json_text_response(release_text(release));
+         const std::string key = "release\x1f" + viewer_key(who) + '\x1f' + p.at("ns") + '/' + p.at("repo") + '@' + p.at("version");
+         return cached_answer(key, /*shows_downloads=*/true, [&] {
+           return release_text(p.at("version") == "latest"
+                                   ? registry_.latest(who, p.at("ns"), p.at("repo"))
+                                   : registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version")));
+         });
        }},
       {"PUT", "/api/v1/repos/{ns}/{repo}/releases/{version}", "Publish a release: {\"files\": {name: digest}}", "write",
        {"unauthorized", "forbidden", "not_found", "invalid_version", "invalid_request", "blob_unknown",

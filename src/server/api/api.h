@@ -4,6 +4,7 @@
 // start and a finish so that the network layer can move the bytes in between.
 // Thin by design: every rule lives in the registry core.
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <cstdint>
@@ -121,20 +122,24 @@ class Api {
   std::shared_ptr<const std::string> cached_release_text(const storage::Release& release);
   std::string release_text(const storage::Release& release);
 
-  // Search answers, kept until the registry's search generation moves on (a release,
-  // yank, repository or membership change) and at most 10 s (download counts move
-  // without a change of generation; another server process's writes too).
-  // Requests for an answer being computed wait for it (one computation per key, not
-  // one per waiting request: a burst of the same search costs one search).
-  struct CachedSearch {
+  // Answers of searches and release reads, kept until the registry's search
+  // generation moves on (a release, yank, repository or membership change) and at most
+  // 10 s (another server process's writes). Release answers also end with the next
+  // download counted here (they show the count); search answers may show counts up to
+  // 10 s old. Requests for an answer being computed wait for it (one computation per
+  // key, not one per waiting request: a burst of the same request costs one).
+  struct CachedAnswer {
     std::uint64_t generation;
+    std::uint64_t downloads;  // downloads_counted_ when made; 0 for searches
     std::chrono::steady_clock::time_point made;
     std::shared_future<std::shared_ptr<const std::string>> body;
   };
-  static constexpr std::size_t kSearchCacheSize = 1024;
-  static constexpr std::chrono::seconds kSearchCacheAge{10};
-  std::mutex search_cache_mutex_;
-  std::unordered_map<std::string, CachedSearch> search_cache_;  // guarded by the mutex
+  static constexpr std::size_t kAnswerCacheSize = 4096;
+  static constexpr std::chrono::seconds kAnswerCacheAge{10};
+  std::mutex answer_cache_mutex_;
+  std::unordered_map<std::string, CachedAnswer> answer_cache_;  // guarded by the mutex
+  std::atomic<std::uint64_t> downloads_counted_{1};
+  ApiResponse cached_answer(const std::string& key, bool shows_downloads, const std::function<std::string()>& compute);
 
   std::vector<Route> make_routes();
   ApiResponse route(const ApiRequest& request);
