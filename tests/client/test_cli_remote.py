@@ -122,7 +122,7 @@ def test_an_interrupted_push_resumes_and_sends_less_than_60_percent(server, acco
     home.release_files(models / "conv_classifier.nir")
     args = ["push", "nrg-lab/big", "--version", "1.0.0", "--model", big, "--card", "nir-card.json"]
 
-    proc = home.popen(*args, "--limit-rate", "16M")
+    proc = home.popen(*args, "--limit-rate", "8M")
     received = wait_until(lambda: max(server.upload_session_sizes() or [0]) >= size * 0.45 and server.upload_session_sizes())
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -147,7 +147,7 @@ def test_an_interrupted_pull_resumes_and_receives_less_than_60_percent(server, a
 
     puller = home.__class__(home.root / "second-machine", server)
     part = puller.cache / "synfire" / "blobs" / "sha256" / (digest + ".part")
-    proc = puller.popen("pull", "nrg-lab/big", "-o", "models", "--limit-rate", "16M")
+    proc = puller.popen("pull", "nrg-lab/big", "-o", "models", "--limit-rate", "8M")
     wait_until(lambda: part.exists() and part.stat().st_size >= size * 0.45)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
