@@ -1,6 +1,7 @@
 #include "http.h"
 
-#include <curl/curl.h>
+#include "curl_library.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,10 +15,7 @@ namespace synfire::client {
 namespace {
 
 CURL* handle(void* p) { return static_cast<CURL*>(p); }
-
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
+const CurlLibrary& lib() { return curl_library(); }
 
 Error error_from_json(const nlohmann::json& e) {
   Error error{e.value("code", "server_error"), e.value("message", "the server refused the request"),
@@ -46,7 +44,7 @@ struct HttpSession::Exchange {
   const CancelFn* cancel = nullptr;
   bool cancelled = false;
   std::exception_ptr failure;  // thrown inside a callback; rethrown after curl returns
-  ~Exchange() { curl_slist_free_all(headers); }
+  ~Exchange() { lib().slist_free_all(headers); }
 
   bool should_stop() {
     if (!cancelled && *cancel && (*cancel)()) cancelled = true;
@@ -131,63 +129,62 @@ void raise_for(const Response& response, const std::string& what) {
 }
 
 HttpSession::HttpSession(const Settings& settings, const CancelFn& cancel) : settings_(settings), cancel_(cancel) {
-  static CurlGlobal global;
-  curl_ = curl_easy_init();
+  curl_ = lib().easy_init();
   if (!curl_) throw ClientFailure("internal", "libcurl could not start");
 }
 
-HttpSession::~HttpSession() { curl_easy_cleanup(handle(curl_)); }
+HttpSession::~HttpSession() { lib().easy_cleanup(handle(curl_)); }
 
 std::string HttpSession::escape(const std::string& text) const {
-  char* escaped = curl_easy_escape(handle(curl_), text.c_str(), static_cast<int>(text.size()));
+  char* escaped = lib().easy_escape(handle(curl_), text.c_str(), static_cast<int>(text.size()));
   std::string result = escaped ? escaped : "";
-  curl_free(escaped);
+  lib().free(escaped);
   return result;
 }
 
 void HttpSession::prepare(const std::string& method, const std::string& path, const std::vector<std::string>& headers,
                           Exchange& exchange) {
   CURL* curl = handle(curl_);
-  curl_easy_reset(curl);
+  lib().easy_reset(curl);
   const std::string target = url(path);
-  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, (std::string("synfire/") + kVersion).c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
+  lib().easy_setopt(curl, CURLOPT_URL, target.c_str());
+  lib().easy_setopt(curl, CURLOPT_USERAGENT, (std::string("synfire/") + kVersion).c_str());
+  lib().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib().easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 15L);
   // A transfer that moves nothing for a minute is dead; a slow one is fine.
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &exchange);
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+  lib().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib().easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  lib().easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  lib().easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
+  lib().easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  lib().easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
+  lib().easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  lib().easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  lib().easy_setopt(curl, CURLOPT_XFERINFODATA, &exchange);
+  lib().easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
+  lib().easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
   if (settings_.max_rate > 0) {
-    curl_easy_setopt(curl, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(settings_.max_rate));
-    curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(settings_.max_rate));
+    lib().easy_setopt(curl, CURLOPT_MAX_SEND_SPEED_LARGE, static_cast<curl_off_t>(settings_.max_rate));
+    lib().easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(settings_.max_rate));
   }
-  if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  else if (method != "GET") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "HEAD") lib().easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  else if (method != "GET") lib().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   exchange.cancel = &cancel_;
-  exchange.headers = curl_slist_append(exchange.headers, "Expect:");  // no 100-continue round trip
+  exchange.headers = lib().slist_append(exchange.headers, "Expect:");  // no 100-continue round trip
   if (!settings_.token.empty())
-    exchange.headers = curl_slist_append(exchange.headers, ("Authorization: Bearer " + settings_.token).c_str());
-  for (const auto& h : headers) exchange.headers = curl_slist_append(exchange.headers, h.c_str());
+    exchange.headers = lib().slist_append(exchange.headers, ("Authorization: Bearer " + settings_.token).c_str());
+  for (const auto& h : headers) exchange.headers = lib().slist_append(exchange.headers, h.c_str());
 }
 
 Response HttpSession::perform(Exchange& exchange) {
   CURL* curl = handle(curl_);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, exchange.headers);
-  const CURLcode code = curl_easy_perform(curl);
+  lib().easy_setopt(curl, CURLOPT_HTTPHEADER, exchange.headers);
+  const CURLcode code = lib().easy_perform(curl);
   if (exchange.failure) std::rethrow_exception(exchange.failure);
   if (exchange.cancelled) throw ClientFailure("interrupted", "interrupted");
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &exchange.response.status);
+  lib().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &exchange.response.status);
   if (code != CURLE_OK) {
-    throw ClientFailure("connection_failed", "cannot talk to " + settings_.endpoint + ": " + curl_easy_strerror(code));
+    throw ClientFailure("connection_failed", "cannot talk to " + settings_.endpoint + ": " + lib().easy_strerror(code));
   }
   return std::move(exchange.response);
 }
@@ -199,9 +196,9 @@ Response HttpSession::send(const std::string& method, const std::string& path, c
   CURL* curl = handle(curl_);
   if (body) {
     if (!body->empty() && body->front() == '{')
-      exchange.headers = curl_slist_append(exchange.headers, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+      exchange.headers = lib().slist_append(exchange.headers, "Content-Type: application/json");
+    lib().easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    lib().easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
   }
   return perform(exchange);
 }
@@ -211,17 +208,17 @@ Response HttpSession::send_file(const std::string& method, const std::string& pa
                                 const std::function<void(std::uint64_t)>& on_sent) {
   Exchange exchange;
   prepare(method, path, headers, exchange);
-  exchange.headers = curl_slist_append(exchange.headers, "Content-Type: application/octet-stream");
+  exchange.headers = lib().slist_append(exchange.headers, "Content-Type: application/octet-stream");
   exchange.send_fd = fd;
   exchange.send_offset = offset;
   exchange.send_left = length;
   exchange.on_sent = &on_sent;
   CURL* curl = handle(curl_);
-  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
-  curl_easy_setopt(curl, CURLOPT_READDATA, &exchange);
-  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
+  lib().easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  lib().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  lib().easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+  lib().easy_setopt(curl, CURLOPT_READDATA, &exchange);
+  lib().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
   return perform(exchange);
 }
 
