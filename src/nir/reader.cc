@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "h5.h"
@@ -19,6 +20,8 @@ namespace {
 
 // Elements a structural dataset (shape, stride ...) may hold; it is read eagerly.
 constexpr std::uint64_t kMaxStructuralElements = 4096;
+// Graphs of up to this many nodes have their subgraphs read first.
+constexpr std::size_t kSubgraphsFirstNodes = 256;
 
 [[noreturn]] void fail(const std::string& code, const std::string& message, const std::string& path) {
   throw Failure(code, message, path);
@@ -358,14 +361,25 @@ class Reader {
     const std::string nodes_path = join(path, "nodes");
     mark_visited(*nodes, nodes_path);
     const hid_t nodes_group = nodes->object->get();
-    for (auto& child : list_safe_children(nodes_group, nodes_path, /*open=*/false)) {
+    std::vector<h5::Child> entries = list_safe_children(nodes_group, nodes_path, /*open=*/false);
+    std::vector<std::optional<Node>> read(entries.size());
+    auto read_child = [&](std::size_t i) {
+      h5::Child& child = entries[i];
       const std::string node_path = join(nodes_path, child.name);
       open_or_fail(nodes_group, child, node_path);
       if (child.object_type != H5O_TYPE_GROUP)
         fail("not_nir", "every entry of 'nodes' must be a node group", node_path);
-      graph.nodes.push_back(read_node(child, node_path, depth));
+      read[i] = read_node(child, node_path, depth);
       child.object.reset();  // close each node group once read
-    }
+    };
+    // Subgraphs first, where looking for them costs next to nothing (small graphs): a
+    // file nested too deep then fails before the siblings at every level are read.
+    if (entries.size() <= kSubgraphsFirstNodes)
+      for (std::size_t i = 0; i < entries.size(); ++i)
+        if (H5Lexists(nodes_group, (entries[i].name + "/nodes").c_str(), H5P_DEFAULT) > 0) read_child(i);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      if (!read[i]) read_child(i);
+    for (auto& node : read) graph.nodes.push_back(std::move(*node));
     return graph;
   }
 

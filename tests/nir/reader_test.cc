@@ -53,6 +53,19 @@ TEST(Reader, ReadsDepth64AndRefusesDepth65) {
   EXPECT_EQ(error_code_of([&] { read_file(dir.file("65.nir")); }), "too_deep");
 }
 
+// Subgraphs are read before their siblings (a file nested too deep fails early); the
+// nodes still come out in the file's (name) order.
+TEST(Reader, KeepsTheNodeOrderWhileReadingSubgraphsFirst) {
+  TempDir dir;
+  write_file(samples::recurrent_cubalif(), dir.file("m.nir"));
+  const Document read = read_file(dir.file("m.nir"));
+  std::vector<std::string> names;
+  for (const Node& node : read.graph.nodes) names.push_back(node.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"encoder", "input", "output", "readout", "rnn"}));
+  ASSERT_TRUE(read.graph.find("rnn")->subgraph);
+  EXPECT_EQ(read.graph.find("rnn")->subgraph->nodes.size(), 4u);
+}
+
 TEST(Reader, AllowsADatasetOfExactlyTheLimitAndRefusesOneByteLess) {
   TempDir dir;
   write_file(samples::single_linear(10, 10), dir.file("m.nir"));  // 400-byte weight
