@@ -13,8 +13,8 @@ namespace synfire::storage {
 namespace {
 
 constexpr std::size_t kAlign = 4096;             // O_DIRECT offsets, lengths and addresses
-constexpr std::size_t kBufferBytes = 2 << 20;    // one disk write
-constexpr std::size_t kBuffers = 4;              // at most 8 MiB per writer
+constexpr std::size_t kBufferBytes = 1 << 20;    // one disk write
+constexpr std::size_t kBuffers = 4;              // at most 4 MiB per writer
 
 // Writes all of `bytes` at `offset`; returns 0 or the errno of the failure.
 int pwrite_all(int fd, const std::byte* data, std::size_t bytes, std::uint64_t offset) {
