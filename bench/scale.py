@@ -26,9 +26,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "server"))
 
 
-# Every request a different page: no two requests share a cached answer.
-UNCACHED = """request = function()
-  return wrk.format("GET", "/api/v1/search?q=mnist&neuron_type=LIF&page=" .. math.random(1, 100000000))
+# Every request a different page: no two requests share a cached answer, across wrk's
+# threads too (math.random gives every thread the same sequence: half the requests
+# were duplicates that the answer cache served).
+UNCACHED = """local threads = {}
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/api/v1/search?q=mnist&neuron_type=LIF&page=" .. (id * 100000000 + counter))
 end
 """
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <cctype>
 #include <mutex>
+#include <shared_mutex>
 
 #include "sqlite.h"
 #include "synfire/error.h"
@@ -244,7 +245,7 @@ class FacetIndex {
 
 class SqliteMetadataStore final : public MetadataStore {
  public:
-  explicit SqliteMetadataStore(const std::string& path) : db_(path) {
+  explicit SqliteMetadataStore(const std::string& path) : db_(path), path_(path) {
     // Reads through a memory map (no copy per page read) and a 64 MiB page cache: a
     // search at 100,000 repositories touches tens of MiB of index pages.
     db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
@@ -461,11 +462,20 @@ class SqliteMetadataStore final : public MetadataStore {
     Statement updated(db_, "UPDATE repos SET updated_at = ?, description = ? WHERE id = ?");
     updated.bind(1, entry.updated_at).bind(2, entry.description).bind(3, entry.repo_id).run();
     tx.commit();
+    std::unique_lock facets_lock(facets_mutex_);
     facets_.replace(entry.repo_id, entry.facets);
   }
 
+  // Searches read through connections of their own (WAL lets readers run beside the
+  // writer), so that a slow search holds up neither writes nor the short reads every
+  // request makes (tokens, repositories).
   SearchResult search(const SearchQuery& q) override {
-    std::lock_guard lock(mutex_);
+    ReadConnection connection(*this);
+    std::shared_lock facets_lock(facets_mutex_);
+    return search_with(connection.db(), q);
+  }
+
+  SearchResult search_with(Database& db, const SearchQuery& q) {
     std::string where = "WHERE (r.private = 0 OR ? = 1";
     std::vector<std::string> texts;  // bound in order after the admin flag
     for (const auto& ns : q.viewer_namespaces) {
@@ -507,28 +517,28 @@ class SqliteMetadataStore final : public MetadataStore {
     // page and the facet counts are read from it (CROSS JOIN keeps the hits as the
     // outer loop: the planner would otherwise scan every facet).
     SearchResult result;
-    db_.exec("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY, rank REAL NOT NULL)");
-    db_.exec("DELETE FROM temp.search_hits");
+    db.exec("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY, rank REAL NOT NULL)");
+    db.exec("DELETE FROM temp.search_hits");
     struct ClearHits {
       Database& db;
       ~ClearHits() { sqlite3_exec(db.get(), "DELETE FROM temp.search_hits", nullptr, nullptr, nullptr); }
-    } clear_hits{db_};
+    } clear_hits{db};
     {
       const std::string source =
           ranked ? "SELECT r.id, t.rank FROM (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
                    "WHERE repo_text MATCH ?) t CROSS JOIN repos r ON r.id = t.id "
                  : "SELECT r.id, 0 FROM repos r ";
       if (!filter_in_memory) {
-        Statement fill(db_, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
+        Statement fill(db, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
         int next = 1;
         if (ranked) fill.bind(next++, match);
         bind_where(fill, next);
         fill.run();
-        result.total = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+        result.total = static_cast<std::uint64_t>(sqlite3_changes(db.get()));
       } else {
         std::vector<std::pair<std::int64_t, double>> kept;
         {
-          Statement rows(db_, (source + where).c_str());
+          Statement rows(db, (source + where).c_str());
           int next = 1;
           if (ranked) rows.bind(next++, match);
           bind_where(rows, next);
@@ -544,7 +554,7 @@ class SqliteMetadataStore final : public MetadataStore {
           rows += '[' + std::to_string(id) + ',' + std::string(number, end) + ']';
         }
         rows += ']';
-        Statement keep(db_, "INSERT INTO temp.search_hits (id, rank) "
+        Statement keep(db, "INSERT INTO temp.search_hits (id, rank) "
                             "SELECT value ->> 0, value ->> 1 FROM json_each(?)");
         keep.bind(1, rows).run();
         result.total = kept.size();
@@ -555,14 +565,14 @@ class SqliteMetadataStore final : public MetadataStore {
     else if (q.sort == "updated") order = "r.updated_at DESC, r.ns, r.name";
     else if (ranked) order = "h.rank, r.downloads DESC, r.ns, r.name";
     {
-      Statement page(db_, ("SELECT r.id, r.ns, r.name, r.private, r.description, r.created_at, r.downloads "
+      Statement page(db, ("SELECT r.id, r.ns, r.name, r.private, r.description, r.created_at, r.downloads "
                            "FROM temp.search_hits h CROSS JOIN repos r ON r.id = h.id ORDER BY " + order +
                            " LIMIT ? OFFSET ?").c_str());
       page.bind(1, std::int64_t{q.per_page}).bind(2, std::int64_t{q.per_page} * (q.page - 1));
       while (page.step()) result.repos.push_back(repo_from(page));
     }
     {
-      Statement hits(db_, "SELECT id FROM temp.search_hits");
+      Statement hits(db, "SELECT id FROM temp.search_hits");
       std::vector<std::int64_t> ids;
       ids.reserve(result.total);
       while (hits.step()) ids.push_back(hits.integer(0));
@@ -595,8 +605,42 @@ class SqliteMetadataStore final : public MetadataStore {
 
  private:
   Database db_;
-  std::mutex mutex_;  // guards db_ and facets_: a transaction spans several statements
+  std::mutex mutex_;  // guards db_: a transaction spans several statements
+  std::shared_mutex facets_mutex_;  // guards facets_: searches share it, index_repo writes
   FacetIndex facets_;
+
+  // Read-only connections for searches, each used by one search at a time.
+  std::string path_;
+  std::mutex pool_mutex_;  // guards pool_
+  std::vector<std::unique_ptr<Database>> pool_;
+
+  class ReadConnection {
+   public:
+    explicit ReadConnection(SqliteMetadataStore& store) : store_(store) {
+      {
+        std::lock_guard lock(store_.pool_mutex_);
+        if (!store_.pool_.empty()) {
+          db_ = std::move(store_.pool_.back());
+          store_.pool_.pop_back();
+        }
+      }
+      if (!db_) {
+        db_ = std::make_unique<Database>(store_.path_);
+        // mmap shares the pages among connections; each keeps a smaller cache of its own.
+        // (Not query_only: a search writes its hits into a temporary table.)
+        db_->exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;");
+      }
+    }
+    ~ReadConnection() {
+      std::lock_guard lock(store_.pool_mutex_);
+      store_.pool_.push_back(std::move(db_));
+    }
+    Database& db() { return *db_; }
+
+   private:
+    SqliteMetadataStore& store_;
+    std::unique_ptr<Database> db_;
+  };
 
   // The first row of a query, mapped by `from`; nullopt when there is none.
   template <typename From, typename... Args>
