@@ -48,12 +48,12 @@ struct FileWriter::Buffer {
   ~Buffer() { std::free(data); }
 };
 
-FileWriter::FileWriter(std::filesystem::path path, bool create, std::uint64_t offset)
+FileWriter::FileWriter(std::filesystem::path path, bool create, std::uint64_t offset, bool direct)
     : path_(std::move(path)), end_(offset), written_(offset) {
   const int flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
   buffered_ = UniqueFd(::open(path_.c_str(), flags, 0644));
   if (buffered_.get() < 0) io_failure(create ? "cannot create the file" : "cannot open the file", path_);
-  direct_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT));
+  if (direct) direct_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT));
 }
 
 FileWriter::~FileWriter() {

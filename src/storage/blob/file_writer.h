@@ -7,7 +7,7 @@
 // and are hashed. Buffered writes into fresh page-cache pages cost more CPU than
 // hashing on small machines, and left the rate of a 1 GiB upload at the mercy of the
 // kernel's writeback. Small files, the unaligned head and tail of a write, and
-// filesystems without O_DIRECT (tmpfs) use ordinary writes.
+// filesystems without O_DIRECT (tmpfs before Linux 6.6, for one) use ordinary writes.
 
 #include <condition_variable>
 #include <cstddef>
@@ -50,8 +50,9 @@ class UniqueFd {
 class FileWriter {
  public:
   // Opens `path` (created when `create` is set, and then it must not exist) and
-  // writes from `offset`, which should be the file's length.
-  FileWriter(std::filesystem::path path, bool create, std::uint64_t offset = 0);
+  // writes from `offset`, which should be the file's length. `direct` false: ordinary
+  // writes only (as on a filesystem without O_DIRECT).
+  FileWriter(std::filesystem::path path, bool create, std::uint64_t offset = 0, bool direct = true);
   // Waits for writes already handed to the disk; bytes not yet flushed are dropped.
   ~FileWriter();
   FileWriter(const FileWriter&) = delete;
