@@ -157,6 +157,25 @@ class UploadSessions(ApiTest):
                            {"files": {"model.nir": digest, "nir-card.json": card}}, token)
         self.assertEqual(status, 201)
 
+    def test_one_request_at_a_time_appends_to_a_session_and_a_cut_one_keeps_what_arrived(self):
+        s = self.server
+        token = s.user("ada")
+        url = "/api/v1/uploads/" + s.json("POST", "/api/v1/uploads", None, token)[1]["id"]
+        with socket.create_connection(("127.0.0.1", s.port)) as sock:  # a PATCH that is still sending
+            sock.sendall((f"PATCH {url} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                          f"Content-Range: bytes 0-999/*\r\nContent-Length: 1000\r\n\r\n").encode() + b"x" * 100)
+            time.sleep(0.3)
+            status, body = s.json("PATCH", url, b"y" * 10, token, {"Content-Range": "bytes 0-9/*"})
+            self.assertEqual((status, body["error"]["code"]), (416, "range_mismatch"), body)
+            self.assertIn("another request", body["error"]["message"])
+            self.assertEqual(body["offset"], s.json("GET", url, token=token)[1]["offset"])
+        deadline = time.monotonic() + 10  # the cut request ends; what it received stays
+        while s.json("GET", url, token=token)[1]["offset"] != 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(s.json("GET", url, token=token)[1]["offset"], 100)
+        status, body = s.json("PATCH", url, b"y" * 10, token, {"Content-Range": "bytes 100-109/*"})
+        self.assertEqual((status, body["offset"]), (202, 110))
+
     def test_a_wrong_digest_at_the_end_keeps_nothing(self):
         s = self.server
         token = s.user("ada")

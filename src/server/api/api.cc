@@ -243,14 +243,15 @@ std::unique_ptr<BodySink> Api::begin_stream(const ApiRequest& request) {
     blobs_.cancel_upload(session.id);
     throw Failure("too_large", "the upload would pass 2 GiB per file; the session is removed");
   }
-  if (const auto start = range_start(request.content_range); start && *start != session.offset) {
-    ApiResponse response = session_response(session, 416);
-    response.body = {{"error", {{"code", "range_mismatch"},
-                                {"message", "the upload continues at byte " + std::to_string(session.offset)},
-                                {"details", json::array()}}},
-                     {"offset", session.offset}};
-    throw EarlyResponse{std::move(response)};
-  }
+  // 416 with the offset to continue at, as a client that lost track needs it.
+  auto range_mismatch = [](const storage::UploadSession& at, const std::string& message) {
+    ApiResponse response = session_response(at, 416);
+    response.body = {{"error", {{"code", "range_mismatch"}, {"message", message}, {"details", json::array()}}},
+                     {"offset", at.offset}};
+    return EarlyResponse{std::move(response)};
+  };
+  if (const auto start = range_start(request.content_range); start && *start != session.offset)
+    throw range_mismatch(session, "the upload continues at byte " + std::to_string(session.offset));
   std::optional<crypto::Digest> complete_as;
   if (request.method == "PUT") {
     auto it = request.query.find("digest");
@@ -258,7 +259,14 @@ std::unique_ptr<BodySink> Api::begin_stream(const ApiRequest& request) {
       bad_request("finish an upload with ?digest=sha256:<64 lower-case hex digits>");
     complete_as = crypto::Digest::parse(it->second);
   }
-  return std::make_unique<SessionSink>(blobs_, std::move(session), std::move(complete_as));
+  try {
+    return std::make_unique<SessionSink>(blobs_, session, std::move(complete_as));
+  } catch (const Failure& failure) {  // another request is appending to it, or it moved on
+    if (failure.error().code != "range_mismatch") throw;
+    const auto now = blobs_.find_upload(session.id);
+    if (!now) throw Failure("not_found", "no upload session " + session.id);
+    throw range_mismatch(*now, failure.error().message);
+  }
 }
 
 ApiResponse Api::handle(const ApiRequest& request) {
