@@ -471,7 +471,6 @@ class SqliteMetadataStore final : public MetadataStore {
   // request makes (tokens, repositories).
   SearchResult search(const SearchQuery& q) override {
     ReadConnection connection(*this);
-    std::shared_lock facets_lock(facets_mutex_);
     return search_with(connection.db(), q);
   }
 
@@ -499,6 +498,7 @@ class SqliteMetadataStore final : public MetadataStore {
     std::vector<std::vector<std::uint32_t>> memory_filters;
     for (const auto& [kind, value] : q.filters) {
       if (filter_in_memory) {
+        std::shared_lock facets_lock(facets_mutex_);
         memory_filters.push_back(facets_.ids_for(kind, value));
         continue;
       }
@@ -538,12 +538,15 @@ class SqliteMetadataStore final : public MetadataStore {
       } else {
         std::vector<std::pair<std::int64_t, double>> kept;
         {
+          // The facet index is locked for the in-memory pass only, never across SQL
+          // (index_repo waits for it while holding the store's lock).
           Statement rows(db, (source + where).c_str());
           int next = 1;
           if (ranked) rows.bind(next++, match);
           bind_where(rows, next);
-          while (rows.step())
-            if (facets_.matches(rows.integer(0), memory_filters)) kept.emplace_back(rows.integer(0), rows.real(1));
+          while (rows.step()) kept.emplace_back(rows.integer(0), rows.real(1));
+          std::shared_lock facets_lock(facets_mutex_);
+          std::erase_if(kept, [&](const auto& hit) { return !facets_.matches(hit.first, memory_filters); });
         }
         // One statement for all of them (a statement per row cost a fifth of a search).
         std::string rows = "[";
@@ -576,6 +579,7 @@ class SqliteMetadataStore final : public MetadataStore {
       std::vector<std::int64_t> ids;
       ids.reserve(result.total);
       while (hits.step()) ids.push_back(hits.integer(0));
+      std::shared_lock facets_lock(facets_mutex_);
       facets_.count(ids, result.facets);
     }
     return result;
@@ -606,7 +610,7 @@ class SqliteMetadataStore final : public MetadataStore {
  private:
   Database db_;
   std::mutex mutex_;  // guards db_: a transaction spans several statements
-  std::shared_mutex facets_mutex_;  // guards facets_: searches share it, index_repo writes
+  std::shared_mutex facets_mutex_;  // guards facets_: searches share it for in-memory passes, index_repo writes
   FacetIndex facets_;
 
   // Read-only connections for searches, each used by one search at a time.
