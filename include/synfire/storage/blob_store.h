@@ -26,16 +26,21 @@ inline constexpr std::uint64_t kMaxBlobBytes = 2147483648ULL;  // 2 GiB
 
 std::string blob_key(const crypto::Digest& digest);
 
-// One write in progress. Destroying it without commit() discards the bytes.
-class BlobWriter {
+// Where a stream of bytes goes. append() copies them; a sink with buffers of its own
+// also lets a caller receive straight into them: reserve() gives space to fill
+// (empty when the sink has none: then append()), commit_reserved() how much was.
+class ByteSink {
  public:
-  virtual ~BlobWriter() = default;
-  // Appends bytes. Throws synfire::Failure("io_error") when storage fails.
+  virtual ~ByteSink() = default;
+  // Throws synfire::Failure (e.g. "io_error" when storage fails).
   virtual void append(std::span<const std::byte> bytes) = 0;
-  // Optional, to receive without a copy: space to fill in place of append() (empty
-  // when the driver has none), then how much of it was filled.
   virtual std::span<std::byte> reserve() { return {}; }
   virtual void commit_reserved(std::size_t /*bytes*/) {}
+};
+
+// One write in progress. Destroying it without commit() discards the bytes.
+class BlobWriter : public ByteSink {
+ public:
   virtual std::uint64_t size() const = 0;
   // Makes the bytes durable and visible as `digest` (the caller has checked that they
   // hash to it: see BlobIngest). When the blob exists already, this copy is dropped.
@@ -58,17 +63,12 @@ struct UploadSession {
   std::int64_t updated_at = 0;  // Unix seconds of the last append
 };
 
-// The bytes one request appends to an upload session.
-class UploadAppender {
+// The bytes one request appends to an upload session; the session may not pass
+// kMaxBlobBytes ("too_large": the session is then removed). An appender destroyed
+// without finish() (a request cut short) keeps a prefix of what it was given: the
+// session's offset says how much.
+class UploadAppender : public ByteSink {
  public:
-  // An appender destroyed without finish() (a request cut short) keeps a prefix of
-  // what it was given: the session's offset says how much.
-  virtual ~UploadAppender() = default;
-  // The session may not pass kMaxBlobBytes ("too_large": the session is then removed).
-  virtual void append(std::span<const std::byte> bytes) = 0;
-  // As BlobWriter's: space to fill in place of append(), or empty.
-  virtual std::span<std::byte> reserve() { return {}; }
-  virtual void commit_reserved(std::size_t /*bytes*/) {}
   // Makes every appended byte part of the session; returns its new offset.
   virtual std::uint64_t finish() = 0;
 };

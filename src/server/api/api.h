@@ -53,14 +53,8 @@ struct ApiResponse {
 };
 
 // Where a streamed request body goes, chunk by chunk, before its response is made.
-class BodySink {
+class BodySink : public storage::ByteSink {
  public:
-  virtual ~BodySink() = default;
-  virtual void append(std::span<const std::byte> bytes) = 0;  // throws Failure
-  // Optional, to receive without a copy: space to read the next bytes into (empty:
-  // use append()), then how many were read into it.
-  virtual std::span<std::byte> reserve() { return {}; }
-  virtual void commit_reserved(std::size_t /*bytes*/) {}
   virtual ApiResponse finish() = 0;
 };
 
