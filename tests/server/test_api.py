@@ -234,6 +234,13 @@ class Search(ApiTest):
         self.assertEqual(names(self.search("q=mnist&license=apache-2.0", bob)), [])
         self.assertEqual(names(self.search("q=spik&neuron_type=CubaLIF&capability=spiking")), ["braille"])
         self.assertEqual(names(self.search("q=mnist&tag=nope")), [])
+        self.assertEqual(names(self.search("q=mnist&tag=mnist&sort=downloads", ada)), ["hidden", "mnist-cnn"])
+        # filters alone: the repositories the facet index names, still only those the caller may see
+        self.assertEqual(names(self.search("tag=mnist")), ["mnist-cnn"])
+        self.assertEqual(names(self.search("tag=mnist", ada)), ["hidden", "mnist-cnn"])
+        self.assertEqual(names(self.search("tag=mnist&license=Apache-2.0", ada)), ["hidden"])
+        self.assertEqual(names(self.search("tag=mnist&neuron_type=CubaLIF", ada)), [])
+        self.assertEqual(names(self.search("tag=mnist&namespace=bob", ada)), [])
         both = self.search("q=spik&capability=spiking")
         self.assertEqual((both["total"], both["facets"]["capability"]), (2, {"spiking": 2}))
 

@@ -49,6 +49,9 @@ class Statement {
   Statement& bind(int index, const std::optional<std::int64_t>& value);
   Statement& bind_null(int index);
   Statement& bind_real(int index, double value);
+  // Passes a C++ object to an SQL function of ours (sqlite3_bind_pointer): `type`
+  // must be a string literal the function asks for; `value` must outlive the step.
+  Statement& bind_pointer(int index, void* value, const char* type);
 
   // Steps once: true when a row is available, false when done. A constraint
   // violation returns false and sets constraint_violated().

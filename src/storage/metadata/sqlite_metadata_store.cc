@@ -3,6 +3,7 @@
 
 #include <map>
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <unordered_map>
 #include <limits>
@@ -172,10 +173,67 @@ Release release_from(const Statement& s) {
   return r;
 }
 
-// Each repository's facets as small integers, in memory: counting the facets of a
-// search's hits is then one pass over short vectors instead of a GROUP BY over a join
-// (22 ms -> well under 1 ms for 3,000 hits at 100,000 repositories). Loaded at open
-// and replaced by index_repo, the only writer of repo_facets.
+// A set of repository ids, one bit each (ids are SQLite rowids, handed out in order).
+class RepoSet {
+ public:
+  bool contains(std::int64_t id) const {
+    const auto index = static_cast<std::uint64_t>(id);
+    return id >= 0 && index / 64 < words_.size() && (words_[index / 64] >> (index % 64) & 1) != 0;
+  }
+  void insert(std::int64_t id) {
+    const auto index = static_cast<std::uint64_t>(id);
+    if (index / 64 >= words_.size()) words_.resize(index / 64 + 1);
+    words_[index / 64] |= std::uint64_t{1} << (index % 64);
+  }
+  void erase(std::int64_t id) {
+    const auto index = static_cast<std::uint64_t>(id);
+    if (id >= 0 && index / 64 < words_.size()) words_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
+  }
+  void unite(const RepoSet& other) {
+    if (other.words_.size() > words_.size()) words_.resize(other.words_.size());
+    for (std::size_t i = 0; i < other.words_.size(); ++i) words_[i] |= other.words_[i];
+  }
+  // The ids as a JSON array, ascending.
+  std::string to_json() const {
+    std::string json = "[";
+    for (std::size_t word = 0; word < words_.size(); ++word)
+      for (std::uint64_t bits = words_[word]; bits != 0; bits &= bits - 1) {
+        if (json.size() > 1) json += ',';
+        json += std::to_string(word * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+      }
+    return json + "]";
+  }
+  void intersect(const RepoSet& other) {
+    if (words_.size() > other.words_.size()) words_.resize(other.words_.size());
+    for (std::size_t i = 0; i < words_.size(); ++i) words_[i] &= other.words_[i];
+  }
+
+ private:
+  std::vector<std::uint64_t> words_;
+};
+
+// The type sqlite3_bind_pointer and the SQL function agree on.
+constexpr const char* kRepoSetPointer = "synfire.RepoSet";
+
+// in_repo_set(id, set): whether a bound RepoSet holds the id. Lets a query drop rows
+// the in-memory filters refuse before it computes anything else for them (bm25, joins).
+void register_in_repo_set(Database& db) {
+  const int status = sqlite3_create_function_v2(
+      db.get(), "in_repo_set", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, nullptr,
+      [](sqlite3_context* context, int, sqlite3_value** args) {
+        const auto* set = static_cast<const RepoSet*>(sqlite3_value_pointer(args[1], kRepoSetPointer));
+        sqlite3_result_int(context, set && set->contains(sqlite3_value_int64(args[0])) ? 1 : 0);
+      },
+      nullptr, nullptr, nullptr);
+  if (status != SQLITE_OK) db.fail("cannot register in_repo_set");
+}
+
+// Each repository's facets as small integers, in memory, and for each facet the set
+// of repositories that have it: a search's filters become a few unions and
+// intersections of bit sets, and counting the facets of its hits one pass over short
+// vectors instead of a GROUP BY over a join (22 ms -> well under 1 ms for 3,000 hits
+// at 100,000 repositories). Loaded at open and replaced by index_repo, the only
+// writer of repo_facets.
 class FacetIndex {
  public:
   void load(Database& db) {
@@ -184,27 +242,26 @@ class FacetIndex {
   }
 
   void replace(std::int64_t repo_id, const std::vector<std::pair<std::string, std::string>>& facets) {
+    for (const std::uint32_t id : slot(repo_id)) repos_with_[id].erase(repo_id);
     slot(repo_id).clear();
     for (const auto& [kind, value] : facets) add(repo_id, intern(kind, value));
   }
 
-  // The facets a filter names, its value compared as SQLite's NOCASE does (ASCII case).
-  std::vector<std::uint32_t> ids_for(const std::string& kind, const std::string& value) const {
-    std::vector<std::uint32_t> ids;
-    for (std::size_t id = 0; id < names_.size(); ++id)
-      if (names_[id].first == kind && sqlite3_stricmp(names_[id].second.c_str(), value.c_str()) == 0)
-        ids.push_back(static_cast<std::uint32_t>(id));
-    return ids;
-  }
-
-  // Whether the repository has, for every filter, one of the facets it names.
-  bool matches(std::int64_t repo_id, const std::vector<std::vector<std::uint32_t>>& filters) const {
-    const std::vector<std::uint32_t>& has = facets_of(repo_id);
-    for (const auto& wanted : filters)
-      if (std::none_of(wanted.begin(), wanted.end(),
-                       [&](std::uint32_t id) { return std::find(has.begin(), has.end(), id) != has.end(); }))
-        return false;
-    return true;
+  // The repositories that have, for every filter (kind, value), that facet; values
+  // compared as SQLite's NOCASE does (ASCII case).
+  RepoSet matching(const std::vector<std::pair<std::string, std::string>>& filters) const {
+    RepoSet result;
+    bool first = true;
+    for (const auto& [kind, value] : filters) {
+      RepoSet any;
+      for (std::size_t id = 0; id < names_.size(); ++id)
+        if (names_[id].first == kind && sqlite3_stricmp(names_[id].second.c_str(), value.c_str()) == 0)
+          any.unite(repos_with_[id]);
+      if (first) result = std::move(any);
+      else result.intersect(any);
+      first = false;
+    }
+    return result;
   }
 
   void count(const std::vector<std::int64_t>& repos, std::map<std::string, std::map<std::string, std::uint64_t>>& out) const {
@@ -218,11 +275,12 @@ class FacetIndex {
  private:
   std::uint32_t intern(const std::string& kind, const std::string& value) {
     const auto [it, added] = ids_.try_emplace(kind + '\0' + value, static_cast<std::uint32_t>(names_.size()));
-    if (added) names_.emplace_back(kind, value);
+    if (added) {
+      names_.emplace_back(kind, value);
+      repos_with_.emplace_back();
+    }
     return it->second;
   }
-  // Repository ids are SQLite's rowids, handed out in order: a vector indexed by them
-  // is smaller and faster than a hash map.
   std::vector<std::uint32_t>& slot(std::int64_t repo_id) {
     const auto index = static_cast<std::size_t>(repo_id);
     if (index >= by_repo_.size()) by_repo_.resize(std::max(index + 1, by_repo_.size() * 2));
@@ -235,12 +293,15 @@ class FacetIndex {
   }
   void add(std::int64_t repo_id, std::uint32_t id) {
     auto& ids = slot(repo_id);
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);  // as INSERT OR IGNORE
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return;  // as INSERT OR IGNORE
+    ids.push_back(id);
+    repos_with_[id].insert(repo_id);
   }
 
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<std::pair<std::string, std::string>> names_;
-  std::vector<std::vector<std::uint32_t>> by_repo_;
+  std::vector<RepoSet> repos_with_;                // by facet id
+  std::vector<std::vector<std::uint32_t>> by_repo_;  // by repository id
 };
 
 class SqliteMetadataStore final : public MetadataStore {
@@ -488,34 +549,28 @@ class SqliteMetadataStore final : public MetadataStore {
     }
     const std::string match = fts_query(q.text);
     const bool ranked = q.sort == "relevance" && !match.empty();
-    if (!match.empty() && !ranked) {  // a ranked search takes its rows from the match already
-      where += " AND r.id IN (SELECT rowid FROM repo_text WHERE repo_text MATCH ?)";
-      texts.push_back(match);
+    const bool filtered = !q.filters.empty();
+    // The filters become a set of repositories, computed in memory from the facet
+    // index; the rows come from the words' matches checked against that set (before
+    // bm25 or any join), else from the set itself, else from every repository.
+    RepoSet allowed;
+    if (filtered) {
+      std::shared_lock facets_lock(facets_mutex_);
+      allowed = facets_.matching(q.filters);
     }
-    // With words, the filters are checked in memory on the (few) rows the words match;
-    // without, each is an IN over the (kind, value) index.
-    const bool filter_in_memory = !match.empty() && !q.filters.empty();
-    std::vector<std::vector<std::uint32_t>> memory_filters;
-    for (const auto& [kind, value] : q.filters) {
-      if (filter_in_memory) {
-        std::shared_lock facets_lock(facets_mutex_);
-        memory_filters.push_back(facets_.ids_for(kind, value));
-        continue;
-      }
-      where += " AND r.id IN (SELECT repo_id FROM repo_facets WHERE kind = ? AND value = ? COLLATE NOCASE)";
-      texts.push_back(kind);
-      texts.push_back(value);
+    std::string source;
+    if (!match.empty()) {
+      source = std::string("SELECT r.id, t.rank FROM (SELECT rowid AS id, ") +
+               (ranked ? "bm25(repo_text, 10.0, 2.0, 5.0)" : "0") + " AS rank FROM repo_text WHERE repo_text MATCH ?" +
+               (filtered ? " AND in_repo_set(rowid, ?)" : "") + ") t CROSS JOIN repos r ON r.id = t.id ";
+    } else if (filtered) {
+      source = "SELECT r.id, 0 FROM json_each(?) t CROSS JOIN repos r ON r.id = t.value ";
+    } else {
+      source = "SELECT r.id, 0 FROM repos r ";
     }
-    auto bind_where = [&](Statement& st, int first) {
-      st.bind(first, std::int64_t{q.viewer_admin});
-      int i = first;
-      for (const auto& t : texts) st.bind(++i, t);
-      return i;
-    };
 
-    // The filters are evaluated once, into a temporary table of hits; the count, the
-    // page and the facet counts are read from it (CROSS JOIN keeps the hits as the
-    // outer loop: the planner would otherwise scan every facet).
+    // The hits are found once, into a temporary table; the page and the facet counts
+    // are read from it (CROSS JOIN keeps the hits as the outer loop).
     SearchResult result;
     db.exec("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY, rank REAL NOT NULL)");
     db.exec("DELETE FROM temp.search_hits");
@@ -524,44 +579,20 @@ class SqliteMetadataStore final : public MetadataStore {
       ~ClearHits() { sqlite3_exec(db.get(), "DELETE FROM temp.search_hits", nullptr, nullptr, nullptr); }
     } clear_hits{db};
     {
-      const std::string source =
-          ranked ? "SELECT r.id, t.rank FROM (SELECT rowid AS id, bm25(repo_text, 10.0, 2.0, 5.0) AS rank FROM repo_text "
-                   "WHERE repo_text MATCH ?) t CROSS JOIN repos r ON r.id = t.id "
-                 : "SELECT r.id, 0 FROM repos r ";
-      if (!filter_in_memory) {
-        Statement fill(db, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
-        int next = 1;
-        if (ranked) fill.bind(next++, match);
-        bind_where(fill, next);
-        fill.run();
-        result.total = static_cast<std::uint64_t>(sqlite3_changes(db.get()));
-      } else {
-        std::vector<std::pair<std::int64_t, double>> kept;
-        {
-          // The facet index is locked for the in-memory pass only, never across SQL
-          // (index_repo waits for it while holding the store's lock).
-          Statement rows(db, (source + where).c_str());
-          int next = 1;
-          if (ranked) rows.bind(next++, match);
-          bind_where(rows, next);
-          while (rows.step()) kept.emplace_back(rows.integer(0), rows.real(1));
-          std::shared_lock facets_lock(facets_mutex_);
-          std::erase_if(kept, [&](const auto& hit) { return !facets_.matches(hit.first, memory_filters); });
-        }
-        // One statement for all of them (a statement per row cost a fifth of a search).
-        std::string rows = "[";
-        for (const auto& [id, rank] : kept) {
-          if (rows.size() > 1) rows += ',';
-          char number[32];
-          const auto end = std::to_chars(number, number + sizeof number, rank).ptr;  // exact: ranks order the page
-          rows += '[' + std::to_string(id) + ',' + std::string(number, end) + ']';
-        }
-        rows += ']';
-        Statement keep(db, "INSERT INTO temp.search_hits (id, rank) "
-                            "SELECT value ->> 0, value ->> 1 FROM json_each(?)");
-        keep.bind(1, rows).run();
-        result.total = kept.size();
+      Statement fill(db, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
+      int next = 1;
+      std::string ids;
+      if (!match.empty()) {
+        fill.bind(next++, match);
+        if (filtered) fill.bind_pointer(next++, &allowed, kRepoSetPointer);
+      } else if (filtered) {
+        ids = allowed.to_json();
+        fill.bind(next++, ids);
       }
+      fill.bind(next, std::int64_t{q.viewer_admin});
+      for (const auto& text : texts) fill.bind(++next, text);
+      fill.run();
+      result.total = static_cast<std::uint64_t>(sqlite3_changes(db.get()));
     }
     std::string order = "r.downloads DESC, r.ns, r.name";
     if (q.sort == "name") order = "r.ns, r.name";
@@ -633,6 +664,7 @@ class SqliteMetadataStore final : public MetadataStore {
         // mmap shares the pages among connections; each keeps a smaller cache of its own.
         // (Not query_only: a search writes its hits into a temporary table.)
         db_->exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;");
+        register_in_repo_set(*db_);
       }
     }
     ~ReadConnection() {
