@@ -4,7 +4,8 @@
 #include <map>
 #include <algorithm>
 #include <bit>
-#include <charconv>
+#include <functional>
+#include <tuple>
 #include <unordered_map>
 #include <limits>
 #include <cctype>
@@ -558,62 +559,84 @@ class SqliteMetadataStore final : public MetadataStore {
       std::shared_lock facets_lock(facets_mutex_);
       allowed = facets_.matching(q.filters);
     }
+    const std::string columns = "SELECT r.id, t.rank, r.downloads, r.updated_at, r.ns, r.name FROM ";
     std::string source;
     if (!match.empty()) {
-      source = std::string("SELECT r.id, t.rank FROM (SELECT rowid AS id, ") +
-               (ranked ? "bm25(repo_text, 10.0, 2.0, 5.0)" : "0") + " AS rank FROM repo_text WHERE repo_text MATCH ?" +
-               (filtered ? " AND in_repo_set(rowid, ?)" : "") + ") t CROSS JOIN repos r ON r.id = t.id ";
+      source = columns + "(SELECT rowid AS id, " + (ranked ? "bm25(repo_text, 10.0, 2.0, 5.0)" : "0") +
+               " AS rank FROM repo_text WHERE repo_text MATCH ?" + (filtered ? " AND in_repo_set(rowid, ?)" : "") +
+               ") t CROSS JOIN repos r ON r.id = t.id ";
     } else if (filtered) {
-      source = "SELECT r.id, 0 FROM json_each(?) t CROSS JOIN repos r ON r.id = t.value ";
+      source = columns + "(SELECT value AS id, 0 AS rank FROM json_each(?)) t CROSS JOIN repos r ON r.id = t.id ";
     } else {
-      source = "SELECT r.id, 0 FROM repos r ";
+      source = columns + "(SELECT 0 AS rank) t CROSS JOIN repos r ";
     }
 
-    // The hits are found once, into a temporary table; the page and the facet counts
-    // are read from it (CROSS JOIN keeps the hits as the outer loop).
-    SearchResult result;
-    db.exec("CREATE TEMP TABLE IF NOT EXISTS search_hits (id INTEGER PRIMARY KEY, rank REAL NOT NULL)");
-    db.exec("DELETE FROM temp.search_hits");
-    struct ClearHits {
-      Database& db;
-      ~ClearHits() { sqlite3_exec(db.get(), "DELETE FROM temp.search_hits", nullptr, nullptr, nullptr); }
-    } clear_hits{db};
+    // One query finds every hit with its sort keys (CROSS JOIN keeps the hits as the
+    // outer loop); the count, the order and the facet counts are then computed here,
+    // and only the page's repositories are read in full.
+    std::vector<Hit> hits;
     {
-      Statement fill(db, ("INSERT INTO temp.search_hits (id, rank) " + source + where).c_str());
+      Statement rows(db, (source + where).c_str());
       int next = 1;
       std::string ids;
       if (!match.empty()) {
-        fill.bind(next++, match);
-        if (filtered) fill.bind_pointer(next++, &allowed, kRepoSetPointer);
+        rows.bind(next++, match);
+        if (filtered) rows.bind_pointer(next++, &allowed, kRepoSetPointer);
       } else if (filtered) {
         ids = allowed.to_json();
-        fill.bind(next++, ids);
+        rows.bind(next++, ids);
       }
-      fill.bind(next, std::int64_t{q.viewer_admin});
-      for (const auto& text : texts) fill.bind(++next, text);
-      fill.run();
-      result.total = static_cast<std::uint64_t>(sqlite3_changes(db.get()));
+      rows.bind(next, std::int64_t{q.viewer_admin});
+      for (const auto& text : texts) rows.bind(++next, text);
+      while (rows.step())
+        hits.push_back({rows.integer(0), rows.real(1), rows.integer(2), rows.integer(3), rows.text(4), rows.text(5)});
     }
-    std::string order = "r.downloads DESC, r.ns, r.name";
-    if (q.sort == "name") order = "r.ns, r.name";
-    else if (q.sort == "updated") order = "r.updated_at DESC, r.ns, r.name";
-    else if (ranked) order = "h.rank, r.downloads DESC, r.ns, r.name";
+    SearchResult result;
+    result.total = hits.size();
     {
-      Statement page(db, ("SELECT r.id, r.ns, r.name, r.private, r.description, r.created_at, r.downloads "
-                           "FROM temp.search_hits h CROSS JOIN repos r ON r.id = h.id ORDER BY " + order +
-                           " LIMIT ? OFFSET ?").c_str());
-      page.bind(1, std::int64_t{q.per_page}).bind(2, std::int64_t{q.per_page} * (q.page - 1));
-      while (page.step()) result.repos.push_back(repo_from(page));
-    }
-    {
-      Statement hits(db, "SELECT id FROM temp.search_hits");
       std::vector<std::int64_t> ids;
-      ids.reserve(result.total);
-      while (hits.step()) ids.push_back(hits.integer(0));
+      ids.reserve(hits.size());
+      for (const Hit& hit : hits) ids.push_back(hit.id);
       std::shared_lock facets_lock(facets_mutex_);
       facets_.count(ids, result.facets);
     }
+    const auto first = static_cast<std::uint64_t>(q.per_page) * static_cast<std::uint64_t>(q.page - 1);
+    if (first >= hits.size()) return result;
+    const auto last = std::min<std::uint64_t>(hits.size(), first + static_cast<std::uint64_t>(q.per_page));
+    const auto order = hit_order(q.sort, ranked);
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(last), hits.end(), order);
+    Statement repo(db, "SELECT id, ns, name, private, description, created_at, downloads FROM repos WHERE id = ?");
+    for (std::uint64_t i = first; i < last; ++i) {
+      repo.reset();
+      repo.bind(1, hits[i].id);
+      if (repo.step()) result.repos.push_back(repo_from(repo));
+    }
     return result;
+  }
+
+  // A search hit with what it may be sorted by.
+  struct Hit {
+    std::int64_t id;
+    double rank;  // bm25: lower is better
+    std::int64_t downloads;
+    std::int64_t updated_at;
+    std::string ns, name;
+  };
+
+  // The order of a search's results: the sort key, then the most downloaded, then by
+  // name (ns and name compared bytewise, as SQLite's BINARY collation does).
+  static std::function<bool(const Hit&, const Hit&)> hit_order(const std::string& sort, bool ranked) {
+    auto by_name = [](const Hit& a, const Hit& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); };
+    if (sort == "name") return by_name;
+    if (sort == "updated")
+      return [by_name](const Hit& a, const Hit& b) {
+        return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : by_name(a, b);
+      };
+    auto by_downloads = [by_name](const Hit& a, const Hit& b) {
+      return a.downloads != b.downloads ? a.downloads > b.downloads : by_name(a, b);
+    };
+    if (!ranked) return by_downloads;
+    return [by_downloads](const Hit& a, const Hit& b) { return a.rank != b.rank ? a.rank < b.rank : by_downloads(a, b); };
   }
 
   std::vector<std::string> user_orgs(std::int64_t user_id) override {
