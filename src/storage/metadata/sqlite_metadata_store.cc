@@ -685,8 +685,8 @@ class SqliteMetadataStore final : public MetadataStore {
       if (!db_) {
         db_ = std::make_unique<Database>(store_.path_);
         // mmap shares the pages among connections; each keeps a smaller cache of its own.
-        // (Not query_only: a search writes its hits into a temporary table.)
-        db_->exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;");
+        db_->exec("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; "
+                  "PRAGMA mmap_size = 1073741824;");
         register_in_repo_set(*db_);
       }
     }
