@@ -254,6 +254,27 @@ class Search(ApiTest):
         for bad in ("sort=stars", "per_page=1000", "page=0", "stars=5", "page=x"):
             self.assertEqual(s.json("GET", "/api/v1/search?" + bad)[0], 400, bad)
 
+    def test_the_order_follows_downloads_and_releases_as_they_happen(self):
+        s = self.server
+        ada = s.user("ada")
+        for repo in ("ada/alpha", "ada/beta", "ada/gamma"):
+            self.publish(ada, repo, "1.0.0", card=self.card("a spiking network", ["order"]))
+        order = lambda query: [r["name"] for r in self.search(query)["results"]]
+        # Distinct queries each time: answers are cached until the index changes, and
+        # a download does not change it.
+        self.assertEqual(order("tag=order&sort=downloads&per_page=10"), ["alpha", "beta", "gamma"])
+        for _ in range(2):
+            self.assertEqual(s.request("GET", "/api/v1/repos/ada/gamma/releases/1.0.0/files/model.nir")[0], 200)
+        self.assertEqual(s.request("GET", "/api/v1/repos/ada/beta/releases/1.0.0/files/model.nir")[0], 200)
+        self.assertEqual(order("tag=order&sort=downloads&per_page=11"), ["gamma", "beta", "alpha"])
+        self.assertEqual(order("q=spiking&sort=downloads&per_page=11"), ["gamma", "beta", "alpha"])
+        self.assertEqual(order("sort=downloads&per_page=2&page=2"), ["alpha"])
+        self.assertEqual(order("tag=order&sort=name&per_page=11"), ["alpha", "beta", "gamma"])
+        time.sleep(1.1)  # updated_at has a resolution of one second
+        self.publish(ada, "ada/beta", "1.1.0", card=self.card("a spiking network", ["order"]))
+        self.assertEqual(order("tag=order&sort=updated&per_page=12")[0], "beta")
+        self.assertEqual(order("q=spiking&sort=updated&per_page=12")[0], "beta")
+
     def test_a_yanked_release_leaves_the_index(self):
         s = self.server
         ada = s.user("ada")

@@ -194,15 +194,12 @@ class RepoSet {
     if (other.words_.size() > words_.size()) words_.resize(other.words_.size());
     for (std::size_t i = 0; i < other.words_.size(); ++i) words_[i] |= other.words_[i];
   }
-  // The ids as a JSON array, ascending.
-  std::string to_json() const {
-    std::string json = "[";
+  // Calls `visit` with every id, ascending.
+  template <typename Visit>
+  void for_each(Visit visit) const {
     for (std::size_t word = 0; word < words_.size(); ++word)
-      for (std::uint64_t bits = words_[word]; bits != 0; bits &= bits - 1) {
-        if (json.size() > 1) json += ',';
-        json += std::to_string(word * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
-      }
-    return json + "]";
+      for (std::uint64_t bits = words_[word]; bits != 0; bits &= bits - 1)
+        visit(static_cast<std::int64_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(bits))));
   }
   void intersect(const RepoSet& other) {
     if (words_.size() > other.words_.size()) words_.resize(other.words_.size());
@@ -305,6 +302,48 @@ class FacetIndex {
   std::vector<std::vector<std::uint32_t>> by_repo_;  // by repository id
 };
 
+// What searches filter and sort repositories by, in memory: a mirror of columns of
+// `repos`, loaded at open and kept by the store's only writes to them (create_repo,
+// count_download, index_repo). A search then reads from SQL only the words' matches
+// and the page's rows.
+class RepoSummaries {
+ public:
+  struct Summary {
+    std::string ns, name;
+    bool exists = false;
+    bool is_private = false;
+    std::int64_t downloads = 0;
+    std::int64_t updated_at = 0;
+  };
+
+  void load(Database& db) {
+    Statement s(db, "SELECT id, ns, name, private, downloads, updated_at FROM repos");
+    while (s.step()) put(s.integer(0), {s.text(1), s.text(2), true, s.integer(3) != 0, s.integer(4), s.integer(5)});
+  }
+  void put(std::int64_t id, Summary summary) { slot(id) = std::move(summary); }
+  void count_download(std::int64_t id) { ++slot(id).downloads; }
+  void set_updated_at(std::int64_t id, std::int64_t at) { slot(id).updated_at = at; }
+
+  const Summary* find(std::int64_t id) const {
+    const auto index = static_cast<std::size_t>(id);
+    return id >= 0 && index < by_id_.size() && by_id_[index].exists ? &by_id_[index] : nullptr;
+  }
+  template <typename Visit>
+  void for_each(Visit visit) const {
+    for (std::size_t id = 0; id < by_id_.size(); ++id)
+      if (by_id_[id].exists) visit(static_cast<std::int64_t>(id), by_id_[id]);
+  }
+
+ private:
+  // Repository ids are SQLite rowids, handed out in order.
+  Summary& slot(std::int64_t id) {
+    const auto index = static_cast<std::size_t>(id);
+    if (index >= by_id_.size()) by_id_.resize(std::max(index + 1, by_id_.size() * 2));
+    return by_id_[index];
+  }
+  std::vector<Summary> by_id_;
+};
+
 class SqliteMetadataStore final : public MetadataStore {
  public:
   explicit SqliteMetadataStore(const std::string& path) : db_(path), path_(path) {
@@ -314,6 +353,7 @@ class SqliteMetadataStore final : public MetadataStore {
              "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;");
     migrate();
     facets_.load(db_);
+    repos_.load(db_);
   }
 
   std::optional<User> create_user(const std::string& name, const std::string& password_hash, bool admin,
@@ -431,6 +471,8 @@ class SqliteMetadataStore final : public MetadataStore {
     Statement text(db_, "INSERT INTO repo_text (rowid, name, description, keywords) VALUES (?, ?, ?, '')");
     text.bind(1, repo.id).bind(2, ns + " " + name).bind(3, description).run();
     tx.commit();
+    std::unique_lock index_lock(index_mutex_);
+    repos_.put(repo.id, {ns, name, true, is_private, 0, 0});
     return repo;
   }
 
@@ -485,6 +527,8 @@ class SqliteMetadataStore final : public MetadataStore {
     Statement(db_, "UPDATE repos SET downloads = downloads + 1 WHERE id = ?").bind(1, repo_id).run();
     Statement(db_, "UPDATE releases SET downloads = downloads + 1 WHERE id = ?").bind(1, release_id).run();
     tx.commit();
+    std::unique_lock index_lock(index_mutex_);
+    repos_.count_download(repo_id);
   }
 
   void append_audit(const AuditEntry& e) override {
@@ -524,8 +568,9 @@ class SqliteMetadataStore final : public MetadataStore {
     Statement updated(db_, "UPDATE repos SET updated_at = ?, description = ? WHERE id = ?");
     updated.bind(1, entry.updated_at).bind(2, entry.description).bind(3, entry.repo_id).run();
     tx.commit();
-    std::unique_lock facets_lock(facets_mutex_);
+    std::unique_lock index_lock(index_mutex_);
     facets_.replace(entry.repo_id, entry.facets);
+    repos_.set_updated_at(entry.repo_id, entry.updated_at);
   }
 
   // Searches read through connections of their own (WAL lets readers run beside the
@@ -537,78 +582,71 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   SearchResult search_with(Database& db, const SearchQuery& q) {
-    std::string where = "WHERE (r.private = 0 OR ? = 1";
-    std::vector<std::string> texts;  // bound in order after the admin flag
-    for (const auto& ns : q.viewer_namespaces) {
-      where += " OR r.ns = ?";
-      texts.push_back(ns);
-    }
-    where += ")";
-    if (!q.ns.empty()) {
-      where += " AND r.ns = ?";
-      texts.push_back(q.ns);
-    }
     const std::string match = fts_query(q.text);
     const bool ranked = q.sort == "relevance" && !match.empty();
     const bool filtered = !q.filters.empty();
-    // The filters become a set of repositories, computed in memory from the facet
-    // index; the rows come from the words' matches checked against that set (before
-    // bm25 or any join), else from the set itself, else from every repository.
+    // The filters become a set of repositories, computed from the facet index.
     RepoSet allowed;
     if (filtered) {
-      std::shared_lock facets_lock(facets_mutex_);
+      std::shared_lock index_lock(index_mutex_);
       allowed = facets_.matching(q.filters);
     }
-    const std::string columns = "SELECT r.id, t.rank, r.downloads, r.updated_at, r.ns, r.name FROM ";
-    std::string source;
+    // With words, SQL gives their matches, checked against that set before bm25 is
+    // computed for them; nothing else of a search runs in SQL but reading the page.
+    std::vector<std::pair<std::int64_t, double>> matched;  // repository id, rank
     if (!match.empty()) {
-      source = columns + "(SELECT rowid AS id, " + (ranked ? "bm25(repo_text, 10.0, 2.0, 5.0)" : "0") +
-               " AS rank FROM repo_text WHERE repo_text MATCH ?" + (filtered ? " AND in_repo_set(rowid, ?)" : "") +
-               ") t CROSS JOIN repos r ON r.id = t.id ";
-    } else if (filtered) {
-      source = columns + "(SELECT value AS id, 0 AS rank FROM json_each(?)) t CROSS JOIN repos r ON r.id = t.id ";
-    } else {
-      source = columns + "(SELECT 0 AS rank) t CROSS JOIN repos r ";
+      Statement rows(db, ranked ? (filtered ? "SELECT rowid, bm25(repo_text, 10.0, 2.0, 5.0) FROM repo_text "
+                                              "WHERE repo_text MATCH ? AND in_repo_set(rowid, ?)"
+                                            : "SELECT rowid, bm25(repo_text, 10.0, 2.0, 5.0) FROM repo_text "
+                                              "WHERE repo_text MATCH ?")
+                                 : (filtered ? "SELECT rowid, 0 FROM repo_text WHERE repo_text MATCH ? AND in_repo_set(rowid, ?)"
+                                             : "SELECT rowid, 0 FROM repo_text WHERE repo_text MATCH ?"));
+      rows.bind(1, match);
+      if (filtered) rows.bind_pointer(2, &allowed, kRepoSetPointer);
+      while (rows.step()) matched.emplace_back(rows.integer(0), rows.real(1));
     }
 
-    // One query finds every hit with its sort keys (CROSS JOIN keeps the hits as the
-    // outer loop); the count, the order and the facet counts are then computed here,
-    // and only the page's repositories are read in full.
-    std::vector<Hit> hits;
-    {
-      Statement rows(db, (source + where).c_str());
-      int next = 1;
-      std::string ids;
-      if (!match.empty()) {
-        rows.bind(next++, match);
-        if (filtered) rows.bind_pointer(next++, &allowed, kRepoSetPointer);
-      } else if (filtered) {
-        ids = allowed.to_json();
-        rows.bind(next++, ids);
-      }
-      rows.bind(next, std::int64_t{q.viewer_admin});
-      for (const auto& text : texts) rows.bind(++next, text);
-      while (rows.step())
-        hits.push_back({rows.integer(0), rows.real(1), rows.integer(2), rows.integer(3), rows.text(4), rows.text(5)});
-    }
     SearchResult result;
-    result.total = hits.size();
+    std::vector<std::int64_t> page;
     {
+      std::shared_lock index_lock(index_mutex_);
+      auto visible = [&](const RepoSummaries::Summary& repo) {
+        if (!q.ns.empty() && repo.ns != q.ns) return false;
+        return !repo.is_private || q.viewer_admin ||
+               std::find(q.viewer_namespaces.begin(), q.viewer_namespaces.end(), repo.ns) != q.viewer_namespaces.end();
+      };
+      std::vector<Hit> hits;
+      auto consider = [&](std::int64_t id, double rank) {
+        const RepoSummaries::Summary* repo = repos_.find(id);
+        if (repo && visible(*repo)) hits.push_back({id, rank, repo});
+      };
+      if (!match.empty()) {
+        for (const auto& [id, rank] : matched) consider(id, rank);
+      } else if (filtered) {
+        allowed.for_each([&](std::int64_t id) { consider(id, 0); });
+      } else {
+        repos_.for_each([&](std::int64_t id, const RepoSummaries::Summary& repo) {
+          if (visible(repo)) hits.push_back({id, 0, &repo});
+        });
+      }
+      result.total = hits.size();
       std::vector<std::int64_t> ids;
       ids.reserve(hits.size());
       for (const Hit& hit : hits) ids.push_back(hit.id);
-      std::shared_lock facets_lock(facets_mutex_);
       facets_.count(ids, result.facets);
+
+      const auto first = static_cast<std::uint64_t>(q.per_page) * static_cast<std::uint64_t>(q.page - 1);
+      if (first < hits.size()) {
+        const auto last = std::min<std::uint64_t>(hits.size(), first + static_cast<std::uint64_t>(q.per_page));
+        std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(last), hits.end(),
+                          hit_order(q.sort, ranked));
+        for (std::uint64_t i = first; i < last; ++i) page.push_back(hits[i].id);
+      }
     }
-    const auto first = static_cast<std::uint64_t>(q.per_page) * static_cast<std::uint64_t>(q.page - 1);
-    if (first >= hits.size()) return result;
-    const auto last = std::min<std::uint64_t>(hits.size(), first + static_cast<std::uint64_t>(q.per_page));
-    const auto order = hit_order(q.sort, ranked);
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(last), hits.end(), order);
     Statement repo(db, "SELECT id, ns, name, private, description, created_at, downloads FROM repos WHERE id = ?");
-    for (std::uint64_t i = first; i < last; ++i) {
+    for (const std::int64_t id : page) {
       repo.reset();
-      repo.bind(1, hits[i].id);
+      repo.bind(1, id);
       if (repo.step()) result.repos.push_back(repo_from(repo));
     }
     return result;
@@ -618,22 +656,22 @@ class SqliteMetadataStore final : public MetadataStore {
   struct Hit {
     std::int64_t id;
     double rank;  // bm25: lower is better
-    std::int64_t downloads;
-    std::int64_t updated_at;
-    std::string ns, name;
+    const RepoSummaries::Summary* repo;
   };
 
   // The order of a search's results: the sort key, then the most downloaded, then by
   // name (ns and name compared bytewise, as SQLite's BINARY collation does).
   static std::function<bool(const Hit&, const Hit&)> hit_order(const std::string& sort, bool ranked) {
-    auto by_name = [](const Hit& a, const Hit& b) { return std::tie(a.ns, a.name) < std::tie(b.ns, b.name); };
+    auto by_name = [](const Hit& a, const Hit& b) {
+      return std::tie(a.repo->ns, a.repo->name) < std::tie(b.repo->ns, b.repo->name);
+    };
     if (sort == "name") return by_name;
     if (sort == "updated")
       return [by_name](const Hit& a, const Hit& b) {
-        return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : by_name(a, b);
+        return a.repo->updated_at != b.repo->updated_at ? a.repo->updated_at > b.repo->updated_at : by_name(a, b);
       };
     auto by_downloads = [by_name](const Hit& a, const Hit& b) {
-      return a.downloads != b.downloads ? a.downloads > b.downloads : by_name(a, b);
+      return a.repo->downloads != b.repo->downloads ? a.repo->downloads > b.repo->downloads : by_name(a, b);
     };
     if (!ranked) return by_downloads;
     return [by_downloads](const Hit& a, const Hit& b) { return a.rank != b.rank ? a.rank < b.rank : by_downloads(a, b); };
@@ -664,8 +702,11 @@ class SqliteMetadataStore final : public MetadataStore {
  private:
   Database db_;
   std::mutex mutex_;  // guards db_: a transaction spans several statements
-  std::shared_mutex facets_mutex_;  // guards facets_: searches share it for in-memory passes, index_repo writes
+  // Guards facets_ and repos_: searches share it for their in-memory passes, never
+  // across SQL; the writes above take it, after their transaction, under mutex_.
+  std::shared_mutex index_mutex_;
   FacetIndex facets_;
+  RepoSummaries repos_;
 
   // Read-only connections for searches, each used by one search at a time.
   std::string path_;
