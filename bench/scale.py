@@ -80,7 +80,7 @@ def main():
                 print(f"  {name:26}{rps:8.0f} requests/s   p50 {p50}   p99 {p99}")
             for name, query in (("q + filter", "q=mnist&neuron_type=LIF"),
                                 ("filters only", "tag=braille&license=MIT&sort=downloads"),
-                                ("everything by downloads", "sort=downloads")):
+                                ("all, by downloads", "sort=downloads")):
                 script = pathlib.Path(folder, "uncached.lua")
                 script.write_text(UNCACHED.replace("QUERY", query))
                 rps, p50, p99 = wrk(url, str(script))
