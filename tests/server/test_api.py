@@ -275,6 +275,19 @@ class Search(ApiTest):
         self.assertEqual(order("tag=order&sort=updated&per_page=12")[0], "beta")
         self.assertEqual(order("q=spiking&sort=updated&per_page=12")[0], "beta")
 
+    def test_relevance_follows_the_text_each_release_indexes(self):
+        s = self.server
+        ada = s.user("ada")
+        long_text = "a recurrent network " + " ".join(f"word{i}" for i in range(40)) + " with lif neurons"
+        self.publish(ada, "ada/short", "1.0.0", card=self.card("lif neurons", ["x"]))
+        self.publish(ada, "ada/long", "1.0.0", card=self.card(long_text, ["x"]))
+        order = lambda: [r["name"] for r in self.search("q=lif&sort=relevance")["results"]]
+        self.assertEqual(order(), ["short", "long"])  # the same one match: the shorter text ranks first
+        # New releases swap the texts: the ranking follows (each text's length is re-read).
+        self.publish(ada, "ada/short", "1.1.0", card=self.card(long_text, ["x"]))
+        self.publish(ada, "ada/long", "1.1.0", card=self.card("lif neurons", ["x"]))
+        self.assertEqual(order(), ["long", "short"])
+
     def test_a_yanked_release_leaves_the_index(self):
         s = self.server
         ada = s.user("ada")

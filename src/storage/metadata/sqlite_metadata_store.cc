@@ -12,6 +12,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "fts_rank.h"
 #include "sqlite.h"
 #include "synfire/error.h"
 #include "synfire/storage/metadata_store.h"
@@ -20,6 +21,7 @@ namespace synfire::storage {
 namespace {
 
 using sqlite::Database;
+using sqlite::DocumentLengths;
 using sqlite::Statement;
 using sqlite::Transaction;
 
@@ -319,7 +321,18 @@ class RepoSummaries {
   void load(Database& db) {
     Statement s(db, "SELECT id, ns, name, private, downloads, updated_at FROM repos");
     while (s.step()) put(s.integer(0), {s.text(1), s.text(2), true, s.integer(3) != 0, s.integer(4), s.integer(5)});
+    auto lengths = std::make_shared<DocumentLengths>();
+    Statement tokens(db, "SELECT rowid, document_tokens(repo_text) FROM repo_text");
+    while (tokens.step()) set_length(*lengths, tokens.integer(0), tokens.integer(1));
+    lengths_ = std::move(lengths);
   }
+  // The search text's length in tokens (what bm25 normalizes by), kept copy-on-write:
+  // a search ranks with the version it took; one no search holds is changed in place.
+  void set_text_tokens(std::int64_t id, std::int64_t tokens) {
+    if (lengths_.use_count() > 1) lengths_ = std::make_shared<DocumentLengths>(*lengths_);
+    set_length(*lengths_, id, tokens);
+  }
+  std::shared_ptr<const DocumentLengths> text_lengths() const { return lengths_; }
   void put(std::int64_t id, Summary summary) { slot(id) = std::move(summary); }
   void count_download(std::int64_t id) { ++slot(id).downloads; }
   void set_updated_at(std::int64_t id, std::int64_t at) { slot(id).updated_at = at; }
@@ -341,7 +354,14 @@ class RepoSummaries {
     if (index >= by_id_.size()) by_id_.resize(std::max(index + 1, by_id_.size() * 2));
     return by_id_[index];
   }
+  static void set_length(DocumentLengths& lengths, std::int64_t id, std::int64_t tokens) {
+    const auto index = static_cast<std::size_t>(id);
+    if (id < 0) return;
+    if (index >= lengths.by_rowid.size()) lengths.by_rowid.resize(std::max(index + 1, lengths.by_rowid.size() * 2));
+    lengths.by_rowid[index] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(tokens, 0, UINT32_MAX));
+  }
   std::vector<Summary> by_id_;
+  std::shared_ptr<DocumentLengths> lengths_ = std::make_shared<DocumentLengths>();
 };
 
 class SqliteMetadataStore final : public MetadataStore {
@@ -352,6 +372,7 @@ class SqliteMetadataStore final : public MetadataStore {
     db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
              "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;");
     migrate();
+    sqlite::register_fts_functions(db_);
     facets_.load(db_);
     repos_.load(db_);
   }
@@ -470,9 +491,11 @@ class SqliteMetadataStore final : public MetadataStore {
     const Repo repo{sqlite3_last_insert_rowid(db_.get()), ns, name, is_private, description, now, 0};
     Statement text(db_, "INSERT INTO repo_text (rowid, name, description, keywords) VALUES (?, ?, ?, '')");
     text.bind(1, repo.id).bind(2, ns + " " + name).bind(3, description).run();
+    const std::int64_t tokens = text_tokens(repo.id);
     tx.commit();
     std::unique_lock index_lock(index_mutex_);
     repos_.put(repo.id, {ns, name, true, is_private, 0, 0});
+    repos_.set_text_tokens(repo.id, tokens);
     return repo;
   }
 
@@ -559,6 +582,7 @@ class SqliteMetadataStore final : public MetadataStore {
     drop_text.bind(1, entry.repo_id).run();
     Statement text(db_, "INSERT INTO repo_text (rowid, name, description, keywords) VALUES (?, ?, ?, ?)");
     text.bind(1, entry.repo_id).bind(2, full_name).bind(3, entry.description).bind(4, entry.keywords).run();
+    const std::int64_t tokens = text_tokens(entry.repo_id);
     Statement drop_facets(db_, "DELETE FROM repo_facets WHERE repo_id = ?");
     drop_facets.bind(1, entry.repo_id).run();
     for (const auto& [kind, value] : entry.facets) {
@@ -571,6 +595,7 @@ class SqliteMetadataStore final : public MetadataStore {
     std::unique_lock index_lock(index_mutex_);
     facets_.replace(entry.repo_id, entry.facets);
     repos_.set_updated_at(entry.repo_id, entry.updated_at);
+    repos_.set_text_tokens(entry.repo_id, tokens);
   }
 
   // Searches read through connections of their own (WAL lets readers run beside the
@@ -595,14 +620,18 @@ class SqliteMetadataStore final : public MetadataStore {
     // computed for them; nothing else of a search runs in SQL but reading the page.
     std::vector<std::pair<std::int64_t, double>> matched;  // repository id, rank
     if (!match.empty()) {
-      Statement rows(db, ranked ? (filtered ? "SELECT rowid, bm25(repo_text, 10.0, 2.0, 5.0) FROM repo_text "
-                                              "WHERE repo_text MATCH ? AND in_repo_set(rowid, ?)"
-                                            : "SELECT rowid, bm25(repo_text, 10.0, 2.0, 5.0) FROM repo_text "
-                                              "WHERE repo_text MATCH ?")
-                                 : (filtered ? "SELECT rowid, 0 FROM repo_text WHERE repo_text MATCH ? AND in_repo_set(rowid, ?)"
-                                             : "SELECT rowid, 0 FROM repo_text WHERE repo_text MATCH ?"));
+      std::shared_ptr<const DocumentLengths> lengths;
+      if (ranked) {
+        std::shared_lock index_lock(index_mutex_);
+        lengths = repos_.text_lengths();
+      }
+      // bm25 as FTS5's, with each row's length from memory (FTS5 would look it up per row).
+      const std::string rank = ranked ? "bm25_known_lengths(repo_text, ?3, 10.0, 2.0, 5.0)" : "0";
+      Statement rows(db, ("SELECT rowid, " + rank + " FROM repo_text WHERE repo_text MATCH ?1" +
+                          (filtered ? " AND in_repo_set(rowid, ?2)" : "")).c_str());
       rows.bind(1, match);
       if (filtered) rows.bind_pointer(2, &allowed, kRepoSetPointer);
+      if (ranked) rows.bind_pointer(3, const_cast<DocumentLengths*>(lengths.get()), sqlite::kDocumentLengthsPointer);
       while (rows.step()) matched.emplace_back(rows.integer(0), rows.real(1));
     }
 
@@ -729,6 +758,7 @@ class SqliteMetadataStore final : public MetadataStore {
         db_->exec("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; "
                   "PRAGMA mmap_size = 1073741824;");
         register_in_repo_set(*db_);
+        sqlite::register_fts_functions(*db_);
       }
     }
     ~ReadConnection() {
@@ -770,6 +800,13 @@ class SqliteMetadataStore final : public MetadataStore {
   static std::optional<Release> first(std::vector<Release> found) {
     if (found.empty()) return std::nullopt;
     return std::move(found.front());
+  }
+
+  // The length in tokens of a repository's search text, as FTS5 counted it.
+  std::int64_t text_tokens(std::int64_t repo_id) {
+    Statement s(db_, "SELECT document_tokens(repo_text) FROM repo_text WHERE rowid = ?");
+    s.bind(1, repo_id);
+    return s.step() ? s.integer(0) : 0;
   }
 
   bool claim_namespace(const std::string& name, const char* kind) {

@@ -272,7 +272,7 @@ TEST_P(BlobStoreConformance, StoresWhatIsReceivedInPlace) {
   EXPECT_TRUE(read_whole(ingest.finish()) == bytes);
 
   const UploadSession session = store_->start_upload("ada");
-  for (const auto [from, to] : {std::pair<std::size_t, std::size_t>{0, 1'000'001}, {1'000'001, bytes.size()}}) {
+  for (const auto& [from, to] : {std::pair<std::size_t, std::size_t>{0, 1'000'001}, {1'000'001, bytes.size()}}) {
     auto appender = store_->append_to_upload(session.id, from);
     feed(*appender, from, to);
     EXPECT_EQ(appender->finish(), to);
