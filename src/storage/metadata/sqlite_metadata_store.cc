@@ -192,6 +192,13 @@ class RepoSet {
     const auto index = static_cast<std::uint64_t>(id);
     if (id >= 0 && index / 64 < words_.size()) words_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
   }
+  // How many ids this set and `other` have in common.
+  std::uint64_t count_within(const RepoSet& other) const {
+    std::uint64_t count = 0;
+    const std::size_t words = std::min(words_.size(), other.words_.size());
+    for (std::size_t i = 0; i < words; ++i) count += static_cast<std::uint64_t>(std::popcount(words_[i] & other.words_[i]));
+    return count;
+  }
   void unite(const RepoSet& other) {
     if (other.words_.size() > words_.size()) words_.resize(other.words_.size());
     for (std::size_t i = 0; i < other.words_.size(); ++i) words_[i] |= other.words_[i];
@@ -243,6 +250,7 @@ class FacetIndex {
 
   void replace(std::int64_t repo_id, const std::vector<std::pair<std::string, std::string>>& facets) {
     for (const std::uint32_t id : slot(repo_id)) repos_with_[id].erase(repo_id);
+    facet_entries_ -= slot(repo_id).size();
     slot(repo_id).clear();
     for (const auto& [kind, value] : facets) add(repo_id, intern(kind, value));
   }
@@ -264,10 +272,19 @@ class FacetIndex {
     return result;
   }
 
+  // Counts the facets of `repos`: a pass over each one's facets, or, when they are
+  // many (a browse of everything), the size of each facet's set within theirs.
   void count(const std::vector<std::int64_t>& repos, std::map<std::string, std::map<std::string, std::uint64_t>>& out) const {
     std::vector<std::uint64_t> counts(names_.size());
-    for (const std::int64_t repo : repos)
-      for (const std::uint32_t id : facets_of(repo)) ++counts[id];
+    const std::uint64_t per_repo = by_repo_.empty() ? 0 : facet_entries_ / by_repo_.size() + 1;
+    if (repos.size() * per_repo > names_.size() * (by_repo_.size() / 64 + 1) + repos.size()) {
+      RepoSet within;
+      for (const std::int64_t repo : repos) within.insert(repo);
+      for (std::size_t id = 0; id < counts.size(); ++id) counts[id] = repos_with_[id].count_within(within);
+    } else {
+      for (const std::int64_t repo : repos)
+        for (const std::uint32_t id : facets_of(repo)) ++counts[id];
+    }
     for (std::size_t id = 0; id < counts.size(); ++id)
       if (counts[id] > 0) out[names_[id].first][names_[id].second] = counts[id];
   }
@@ -295,12 +312,14 @@ class FacetIndex {
     auto& ids = slot(repo_id);
     if (std::find(ids.begin(), ids.end(), id) != ids.end()) return;  // as INSERT OR IGNORE
     ids.push_back(id);
+    ++facet_entries_;
     repos_with_[id].insert(repo_id);
   }
 
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<std::pair<std::string, std::string>> names_;
   std::vector<RepoSet> repos_with_;                // by facet id
+  std::uint64_t facet_entries_ = 0;                // the sum of by_repo_'s sizes
   std::vector<std::vector<std::uint32_t>> by_repo_;  // by repository id
 };
 
