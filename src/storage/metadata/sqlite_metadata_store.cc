@@ -10,6 +10,7 @@
 #include <limits>
 #include <cctype>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 
 #include "fts_rank.h"
@@ -625,71 +626,31 @@ class SqliteMetadataStore final : public MetadataStore {
     return search_with(connection.db(), q);
   }
 
+  // The filters become a set of repositories (from the facet index); with words, SQL
+  // gives their matches, checked against that set before they are ranked; all else
+  // (visibility, count, facets, order) is done in memory, and SQL reads the page.
   SearchResult search_with(Database& db, const SearchQuery& q) {
     const std::string match = fts_query(q.text);
     const bool ranked = q.sort == "relevance" && !match.empty();
-    const bool filtered = !q.filters.empty();
-    // The filters become a set of repositories, computed from the facet index.
-    RepoSet allowed;
-    if (filtered) {
+    std::optional<RepoSet> allowed;
+    if (!q.filters.empty()) {
       std::shared_lock index_lock(index_mutex_);
       allowed = facets_.matching(q.filters);
     }
-    // With words, SQL gives their matches, checked against that set before bm25 is
-    // computed for them; nothing else of a search runs in SQL but reading the page.
-    std::vector<std::pair<std::int64_t, double>> matched;  // repository id, rank
-    if (!match.empty()) {
-      std::shared_ptr<const DocumentLengths> lengths;
-      if (ranked) {
-        std::shared_lock index_lock(index_mutex_);
-        lengths = repos_.text_lengths();
-      }
-      // bm25 as FTS5's, with each row's length from memory (FTS5 would look it up per row).
-      const std::string rank = ranked ? "bm25_known_lengths(repo_text, ?3, 10.0, 2.0, 5.0)" : "0";
-      Statement rows(db, ("SELECT rowid, " + rank + " FROM repo_text WHERE repo_text MATCH ?1" +
-                          (filtered ? " AND in_repo_set(rowid, ?2)" : "")).c_str());
-      rows.bind(1, match);
-      if (filtered) rows.bind_pointer(2, &allowed, kRepoSetPointer);
-      if (ranked) rows.bind_pointer(3, const_cast<DocumentLengths*>(lengths.get()), sqlite::kDocumentLengthsPointer);
-      while (rows.step()) matched.emplace_back(rows.integer(0), rows.real(1));
-    }
+    std::optional<std::vector<Match>> matched;
+    if (!match.empty()) matched = text_matches(db, match, ranked, allowed ? &*allowed : nullptr);
 
     SearchResult result;
     std::vector<std::int64_t> page;
     {
       std::shared_lock index_lock(index_mutex_);
-      auto visible = [&](const RepoSummaries::Summary& repo) {
-        if (!q.ns.empty() && repo.ns != q.ns) return false;
-        return !repo.is_private || q.viewer_admin ||
-               std::find(q.viewer_namespaces.begin(), q.viewer_namespaces.end(), repo.ns) != q.viewer_namespaces.end();
-      };
-      std::vector<Hit> hits;
-      auto consider = [&](std::int64_t id, double rank) {
-        const RepoSummaries::Summary* repo = repos_.find(id);
-        if (repo && visible(*repo)) hits.push_back({id, rank, repo});
-      };
-      if (!match.empty()) {
-        for (const auto& [id, rank] : matched) consider(id, rank);
-      } else if (filtered) {
-        allowed.for_each([&](std::int64_t id) { consider(id, 0); });
-      } else {
-        repos_.for_each([&](std::int64_t id, const RepoSummaries::Summary& repo) {
-          if (visible(repo)) hits.push_back({id, 0, &repo});
-        });
-      }
+      std::vector<Hit> hits = visible_hits(q, matched ? &*matched : nullptr, allowed ? &*allowed : nullptr);
       result.total = hits.size();
       std::vector<std::int64_t> ids;
       ids.reserve(hits.size());
       for (const Hit& hit : hits) ids.push_back(hit.id);
       facets_.count(ids, result.facets);
-
-      const auto first = static_cast<std::uint64_t>(q.per_page) * static_cast<std::uint64_t>(q.page - 1);
-      if (first < hits.size()) {
-        const auto last = std::min<std::uint64_t>(hits.size(), first + static_cast<std::uint64_t>(q.per_page));
-        std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(last), hits.end(),
-                          hit_order(q.sort, ranked));
-        for (std::uint64_t i = first; i < last; ++i) page.push_back(hits[i].id);
-      }
+      page = page_of(hits, q, ranked);
     }
     Statement repo(db, "SELECT id, ns, name, private, description, created_at, downloads FROM repos WHERE id = ?");
     for (const std::int64_t id : page) {
@@ -700,12 +661,72 @@ class SqliteMetadataStore final : public MetadataStore {
     return result;
   }
 
+  struct Match {
+    std::int64_t id;
+    double rank;  // 0 unless ranked
+  };
+
   // A search hit with what it may be sorted by.
   struct Hit {
     std::int64_t id;
     double rank;  // bm25: lower is better
     const RepoSummaries::Summary* repo;
   };
+
+  // The repositories the words match, within `allowed` when given, ranked by bm25 as
+  // FTS5's, with each one's length from memory (FTS5 would look it up per row).
+  std::vector<Match> text_matches(Database& db, const std::string& match, bool ranked, RepoSet* allowed) {
+    std::shared_ptr<const DocumentLengths> lengths;
+    if (ranked) {
+      std::shared_lock index_lock(index_mutex_);
+      lengths = repos_.text_lengths();
+    }
+    const std::string rank = ranked ? "bm25_known_lengths(repo_text, ?3, 10.0, 2.0, 5.0)" : "0";
+    Statement rows(db, ("SELECT rowid, " + rank + " FROM repo_text WHERE repo_text MATCH ?1" +
+                        (allowed ? " AND in_repo_set(rowid, ?2)" : "")).c_str());
+    rows.bind(1, match);
+    if (allowed) rows.bind_pointer(2, allowed, kRepoSetPointer);
+    if (ranked) rows.bind_pointer(3, const_cast<DocumentLengths*>(lengths.get()), sqlite::kDocumentLengthsPointer);
+    std::vector<Match> matched;
+    while (rows.step()) matched.push_back({rows.integer(0), rows.real(1)});
+    return matched;
+  }
+
+  // The hits the caller may see: the words' matches, else the filters' set, else
+  // every repository. Under index_mutex_ (the hits point into repos_).
+  std::vector<Hit> visible_hits(const SearchQuery& q, const std::vector<Match>* matched, const RepoSet* allowed) const {
+    auto visible = [&](const RepoSummaries::Summary& repo) {
+      if (!q.ns.empty() && repo.ns != q.ns) return false;
+      return !repo.is_private || q.viewer_admin ||
+             std::find(q.viewer_namespaces.begin(), q.viewer_namespaces.end(), repo.ns) != q.viewer_namespaces.end();
+    };
+    std::vector<Hit> hits;
+    auto consider = [&](std::int64_t id, double rank) {
+      const RepoSummaries::Summary* repo = repos_.find(id);
+      if (repo && visible(*repo)) hits.push_back({id, rank, repo});
+    };
+    if (matched) {
+      for (const auto& [id, rank] : *matched) consider(id, rank);
+    } else if (allowed) {
+      allowed->for_each([&](std::int64_t id) { consider(id, 0); });
+    } else {
+      repos_.for_each([&](std::int64_t id, const RepoSummaries::Summary& repo) {
+        if (visible(repo)) hits.push_back({id, 0, &repo});
+      });
+    }
+    return hits;
+  }
+
+  // The ids of the requested page, in order (a partial sort up to its end).
+  static std::vector<std::int64_t> page_of(std::vector<Hit>& hits, const SearchQuery& q, bool ranked) {
+    const auto first = static_cast<std::uint64_t>(q.per_page) * static_cast<std::uint64_t>(q.page - 1);
+    if (first >= hits.size()) return {};
+    const auto last = std::min<std::uint64_t>(hits.size(), first + static_cast<std::uint64_t>(q.per_page));
+    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(last), hits.end(), hit_order(q.sort, ranked));
+    std::vector<std::int64_t> page;
+    for (std::uint64_t i = first; i < last; ++i) page.push_back(hits[i].id);
+    return page;
+  }
 
   // The order of a search's results: the sort key, then the most downloaded, then by
   // name (ns and name compared bytewise, as SQLite's BINARY collation does).
