@@ -75,9 +75,11 @@ int query_data(const Fts5ExtensionApi* api, Fts5Context* fts, QueryData** out) {
     data->idf.push_back(idf <= 0.0 ? 1e-6 : idf);
   }
   data->frequency.resize(data->idf.size());
-  rc = api->xSetAuxdata(fts, data.get(), [](void* p) { delete static_cast<QueryData*>(p); });
+  // FTS5 owns it from here, and deletes it itself if it cannot keep it.
+  QueryData* kept = data.release();
+  rc = api->xSetAuxdata(fts, kept, [](void* p) { delete static_cast<QueryData*>(p); });
   if (rc != SQLITE_OK) return rc;
-  *out = data.release();
+  *out = kept;
   return SQLITE_OK;
 }
 
