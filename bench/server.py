@@ -97,7 +97,7 @@ def main():
         url = f"http://127.0.0.1:{server.port}"
         # Start the peak-RSS count at the upload (signing in ran argon2id, which uses 64 MiB).
         pathlib.Path(f"/proc/{server.proc.pid}/clear_refs").write_text("5")
-        upload = median_of(args.runs, ["curl", "-sf", "-X", "PUT", "-H", f"Authorization: Bearer {token}", "-H", "Expect:",
+        upload = median_of(args.runs, ["curl", "-sf", "-X", "PUT", "-H", f"Authorization: Bearer {token}",
                         "--upload-file", str(big), f"{url}/api/v1/blobs/{digest}"])
         rss = vm_hwm(server.proc.pid)
         print(f"upload (curl -> synfire)  {rate(size, upload)}  = {openssl / upload * 100:5.0f}% of openssl"

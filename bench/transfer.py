@@ -141,7 +141,7 @@ def main():
         url = f"http://127.0.0.1:{server.port}"
         times["curl push"].append(timed(
             ["curl", "-sS", "-f", "-T", str(model), "-X", "PUT", "-H", f"Authorization: Bearer {token}",
-             "-H", "Expect:", f"{url}/api/v1/blobs/sha256:{digest}"]))
+             f"{url}/api/v1/blobs/sha256:{digest}"]))
         server.stop()
 
         server, token = fresh_server(build, work, "server-synfire")

@@ -425,7 +425,6 @@ class BadInput(ApiTest):
 
     def test_huge_headers_and_bodies_are_refused(self):
         s = self.server
-        status, _, _ = s.request("GET", "/healthz", headers={"X-Big": "a" * 20000}) if False else (None, None, None)
         with socket.create_connection(("127.0.0.1", s.port)) as sock:
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
             sock.settimeout(5)
@@ -471,6 +470,58 @@ class BadInput(ApiTest):
 
 
 @unittest.skipUnless(HAVE_FIXTURES, f"conformance fixtures not found at {FIXTURES}; skipping")
+def read_head(sock):
+    """The status line and headers of the next response on a raw socket."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        byte = sock.recv(1)
+        if not byte:
+            break
+        head += byte
+    return head.decode()
+
+
+class ExpectContinue(ApiTest):
+    """curl sends `Expect: 100-continue` with bodies over 1 MiB and waits a second for it."""
+
+    def put_expecting_continue(self, token, body):
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        sock = socket.create_connection(("127.0.0.1", self.server.port))
+        self.addCleanup(sock.close)
+        sock.settimeout(5)
+        sock.sendall((f"PUT /api/v1/blobs/{digest} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                      f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n").encode())
+        return sock, digest, read_head(sock)
+
+    def test_an_accepted_upload_is_told_to_continue_before_it_sends_the_body(self):
+        s = self.server
+        body = os.urandom(3 << 20)
+        sock, digest, interim = self.put_expecting_continue(s.user("ada"), body)
+        self.assertTrue(interim.startswith("HTTP/1.1 100 Continue"), interim)
+        sock.sendall(body)
+        self.assertTrue(read_head(sock).startswith("HTTP/1.1 201"))
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + digest)[0], 200)
+
+    def test_a_refused_upload_gets_its_answer_without_sending_the_body(self):
+        s = self.server
+        s.user("ada")
+        sock, digest, answer = self.put_expecting_continue("not-a-token", os.urandom(3 << 20))
+        self.assertTrue(answer.startswith("HTTP/1.1 401"), answer)
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + digest)[0], 404)
+
+    def test_a_json_request_is_told_to_continue_too(self):
+        s = self.server
+        token = s.user("ada")
+        body = json.dumps({"name": "nrg-lab"}).encode()
+        with socket.create_connection(("127.0.0.1", s.port)) as sock:
+            sock.settimeout(5)
+            sock.sendall((f"POST /api/v1/orgs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                          f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n").encode())
+            self.assertTrue(read_head(sock).startswith("HTTP/1.1 100 Continue"))
+            sock.sendall(body)
+            self.assertTrue(read_head(sock).startswith("HTTP/1.1 201"))
+
+
 class Fixtures(ApiTest):
     def test_every_error_fixture_is_422_with_its_class_or_codes(self):
         s = self.server

@@ -156,6 +156,21 @@ awaitable<void> write_download(beast::tcp_stream& stream, ApiResponse& response,
   co_await http::async_write(stream, serializer, use_awaitable);
 }
 
+// A client that sent `Expect: 100-continue` waits (curl: one second) for this before
+// it sends the body; it is sent once the request is accepted, so a refused request
+// costs the client no upload.
+bool expects_continue(const http::request_parser<http::buffer_body>& parser) {
+  const auto& header = parser.get();
+  return header.version() >= 11 && !parser.is_done() &&
+         beast::iequals(header[http::field::expect], "100-continue");
+}
+
+awaitable<void> send_continue(beast::tcp_stream& stream, int timeout) {
+  http::response<http::empty_body> interim{http::status::continue_, 11};
+  stream.expires_after(std::chrono::seconds(timeout));
+  co_await http::async_write(stream, interim, use_awaitable);
+}
+
 // After an error response to a request whose body was not read: stop sending, then
 // read and drop what the client still sends (bounded), so that it sees the response
 // rather than a reset connection.
@@ -207,6 +222,7 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
         ApiRequest request = make_request(parser);
         if (Api::is_streamed(request)) {
           auto sink = api.begin_stream(request);
+          if (expects_continue(parser)) co_await send_continue(stream, timeout);
           auto consume = [&](std::string_view bytes) {
             record.bytes_in += bytes.size();
             sink->append(std::as_bytes(std::span(bytes.data(), bytes.size())));
@@ -221,6 +237,7 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
         } else {
           if (request.content_length && *request.content_length > kJsonBodyLimit)
             throw Failure("too_large", "a JSON body holds at most 1 MiB");
+          if (expects_continue(parser)) co_await send_continue(stream, timeout);
           co_await read_body(stream, buffer, parser, timeout, [&](std::string_view bytes) {
             if (request.body.size() + bytes.size() > kJsonBodyLimit) throw Failure("too_large", "a JSON body holds at most 1 MiB");
             record.bytes_in += bytes.size();
