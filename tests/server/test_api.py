@@ -99,6 +99,37 @@ class Publishing(ApiTest):
         self.assertEqual(status, 416)
         self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn")[1]["downloads"], 1)
 
+    def test_downloads_answer_conditional_and_range_requests(self):
+        s = self.server
+        token = s.user("ada")
+        self.publish(token, "ada/snn", "1.0.0")
+        path = "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir"
+        status, headers, _ = s.request("GET", path)
+        etag = headers["ETag"]
+        self.assertEqual(etag, '"sha256:' + hashlib.sha256(MODEL).hexdigest() + '"')
+        self.assertIn("immutable", headers["Cache-Control"])
+        self.assertIn("GMT", headers["Last-Modified"])
+        self.assertIn("no-cache", s.request("GET", "/api/v1/repos/ada/snn/releases/latest/files/model.nir")[1]["Cache-Control"])
+        # a cache that holds the file revalidates it: 304, no body, not a download
+        for tags in (etag, "W/" + etag, '"other", ' + etag, "*"):
+            status, headers, data = s.request("GET", path, headers={"If-None-Match": tags})
+            self.assertEqual((status, data), (304, b""), tags)
+            self.assertEqual(headers["ETag"], etag)
+        self.assertEqual(s.request("GET", path, headers={"If-None-Match": '"other"'})[0], 200)
+        # If-Range: the range only while the file is the one the client has
+        status, headers, data = s.request("GET", path, headers={"Range": "bytes=0-9", "If-Range": etag})
+        self.assertEqual((status, data), (206, MODEL[:10]))
+        status, _, data = s.request("GET", path, headers={"Range": "bytes=0-9", "If-Range": '"sha256:old"'})
+        self.assertEqual((status, data), (200, MODEL))
+        # the last n bytes; several ranges or malformed ones are ignored, as HTTP allows
+        self.assertEqual(s.request("GET", path, headers={"Range": "bytes=-10"})[2], MODEL[-10:])
+        for ignored in ("bytes=0-1,5-6", "bytes=9-3", "items=0-1", "bytes=x-"):
+            status, _, data = s.request("GET", path, headers={"Range": ignored})
+            self.assertEqual((status, len(data)), (200, len(MODEL)), ignored)
+        self.assertEqual(s.request("GET", path, headers={"Range": "bytes=-0"})[0], 416)
+        # GETs from the first byte count (9 here); the 304s and the tail do not
+        self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn")[1]["downloads"], 9)
+
     def test_a_version_is_published_once_build_metadata_ignored(self):
         token = self.server.user("ada")
         self.assertEqual(self.publish(token, "ada/snn", "1.0.0")[0], 201)

@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include <ctime>
 #include <functional>
 #include <set>
 
@@ -93,26 +94,61 @@ std::optional<std::int64_t> expiry_field(const json& body) {
   return it->get<std::int64_t>();
 }
 
-// Parses "bytes=a-b" / "bytes=a-" / "bytes=-n" for a file of `total` bytes.
-std::optional<std::pair<std::uint64_t, std::uint64_t>> byte_range(const std::string& header, std::uint64_t total) {
-  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return std::nullopt;
-  const std::string spec = header.substr(6);
+// What a Range header asks of a file of `total` (> 0) bytes (RFC 9110, section 14).
+struct RangeRequest {
+  enum Kind { whole, part, unsatisfiable } kind = whole;
+  std::uint64_t first = 0, last = 0;
+};
+
+// "bytes=a-b", "bytes=a-" and "bytes=-n". A header that is not one of them -- another
+// unit, several ranges, a malformed one -- is ignored (the whole file is sent), as the
+// RFC allows; only a well-formed range that misses the file is unsatisfiable.
+RangeRequest byte_range(const std::string& header, std::uint64_t total) {
+  if (header.rfind("bytes=", 0) != 0) return {};
+  const std::string_view spec = std::string_view(header).substr(6);
   const auto dash = spec.find('-');
-  if (dash == std::string::npos) return std::nullopt;
-  try {
-    const std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
-    if (a.empty()) {
-      const std::uint64_t n = std::stoull(b);
-      if (n == 0) return std::nullopt;
-      return std::pair{total - std::min(n, total), total - 1};
-    }
-    const std::uint64_t first = std::stoull(a);
-    const std::uint64_t last = b.empty() ? total - 1 : std::min<std::uint64_t>(std::stoull(b), total - 1);
-    if (first > last || first >= total) return std::nullopt;
-    return std::pair{first, last};
-  } catch (...) {
-    return std::nullopt;
+  const auto digits = [](std::string_view text) {
+    return text.size() <= 19 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (dash == std::string_view::npos) return {};
+  const std::string_view a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  if ((a.empty() && b.empty()) || !digits(a) || !digits(b)) return {};
+  const auto number = [](std::string_view text) { return std::strtoull(std::string(text).c_str(), nullptr, 10); };
+  if (a.empty()) {  // the last n bytes
+    const std::uint64_t n = number(b);
+    if (n == 0) return {RangeRequest::unsatisfiable};
+    return {RangeRequest::part, total - std::min(n, total), total - 1};
   }
+  const std::uint64_t first = number(a);
+  if (!b.empty() && number(b) < first) return {};  // invalid: ignored
+  if (first >= total) return {RangeRequest::unsatisfiable};
+  const std::uint64_t last = b.empty() ? total - 1 : std::min<std::uint64_t>(number(b), total - 1);
+  return {RangeRequest::part, first, last};
+}
+
+// If-None-Match: "*" or a comma-separated list of entity tags, compared weakly.
+bool none_match_hits(const std::string& header, const std::string& etag) {
+  std::size_t start = 0;
+  while (start < header.size()) {
+    const std::size_t comma = std::min(header.find(',', start), header.size());
+    std::string_view item = std::string_view(header).substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.rfind("W/", 0) == 0) item.remove_prefix(2);
+    if (item == "*" || item == etag) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// "Sun, 06 Nov 1994 08:49:37 GMT"
+std::string http_date(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return text;
 }
 
 }  // namespace
@@ -398,25 +434,42 @@ ApiResponse Api::download(const ApiRequest& request, const registry::Caller& who
   if (file == release.files.end())
     throw Failure("not_found", "release " + release.version + " has no file '" + p.at("name") + "'");
   ApiResponse response = ok(nullptr);
-  response.headers["ETag"] = "\"sha256:" + file->sha256 + "\"";
+  const std::string etag = "\"sha256:" + file->sha256 + "\"";
+  response.headers["ETag"] = etag;
+  response.headers["Last-Modified"] = http_date(release.created_at);
+  // A version's files never change; what "latest" names does.
+  const bool exact = p.at("version") != "latest";
+  response.headers["Cache-Control"] = exact ? std::string(found.is_private ? "private" : "public") + ", max-age=31536000, immutable"
+                                            : std::string(found.is_private ? "private" : "public") + ", no-cache";
+  if (none_match_hits(request.if_none_match, etag)) {
+    response.status = 304;
+    response.headers["Content-Length"] = std::to_string(file->size);
+    return response;
+  }
   response.headers["X-Content-SHA256"] = file->sha256;
   response.headers["Accept-Ranges"] = "bytes";
   response.headers["Content-Disposition"] = "attachment; filename=\"" + file->name + "\"";
   response.headers["Content-Type"] = "application/octet-stream";
   std::uint64_t first = 0, length = file->size;
-  if (!request.range.empty() && file->size > 0) {
-    const auto range = byte_range(request.range, file->size);
-    if (!range) {
+  // If-Range: the range holds only for this very file (its entity tag or a date not
+  // before the release); otherwise the whole file is sent.
+  const bool range_applies = request.if_range.empty() || request.if_range == etag ||
+                             request.if_range == response.headers["Last-Modified"];
+  if (!request.range.empty() && file->size > 0 && range_applies) {
+    const RangeRequest range = byte_range(request.range, file->size);
+    if (range.kind == RangeRequest::unsatisfiable) {
       ApiResponse unsatisfiable = error_response({"invalid_request", "unsatisfiable range '" + request.range + "'", {}, {}});
       unsatisfiable.status = 416;
       unsatisfiable.headers["Content-Range"] = "bytes */" + std::to_string(file->size);
       return unsatisfiable;
     }
-    first = range->first;
-    length = range->second - range->first + 1;
-    response.status = 206;
-    response.headers["Content-Range"] = "bytes " + std::to_string(range->first) + "-" +
-                                        std::to_string(range->second) + "/" + std::to_string(file->size);
+    if (range.kind == RangeRequest::part) {
+      first = range.first;
+      length = range.last - range.first + 1;
+      response.status = 206;
+      response.headers["Content-Range"] = "bytes " + std::to_string(range.first) + "-" +
+                                          std::to_string(range.last) + "/" + std::to_string(file->size);
+    }
   }
   auto reader = blobs_.open(*crypto::Digest::parse("sha256:" + file->sha256), first);
   if (!reader) throw Failure("storage_error", "the stored file is missing");
@@ -632,8 +685,8 @@ std::vector<Route> Api::make_routes() {
          registry_.set_yanked(who, p.at("ns"), p.at("repo"), p.at("version"), false, "");
          return ok(release_json(registry_.get_release(who, p.at("ns"), p.at("repo"), p.at("version"))));
        }},
-      {"GET", "/api/v1/repos/{ns}/{repo}/releases/{version}/files/{name}", "Download a file (Range, ETag, "
-                                                                           "X-Content-SHA256)", "read", {"not_found"},
+      {"GET", "/api/v1/repos/{ns}/{repo}/releases/{version}/files/{name}", "Download a file (Range, If-Range, "
+                                                                           "If-None-Match, ETag, X-Content-SHA256)", "read", {"not_found"},
        [this](R r, C who, P p) { return download(r, who, p); }},
       {"HEAD", "/api/v1/repos/{ns}/{repo}/releases/{version}/files/{name}", "A file's headers", "read", {"not_found"},
        [this](R r, C who, P p) { return download(r, who, p); }},

@@ -32,6 +32,8 @@ struct ApiRequest {
   std::map<std::string, std::string> query;  // decoded query parameters
   std::string authorization;                 // the Authorization header
   std::string range;                         // the Range header
+  std::string if_range;                      // the If-Range header
+  std::string if_none_match;                 // the If-None-Match header
   std::string content_range;                 // the Content-Range header (upload chunks)
   std::optional<std::uint64_t> content_length;
   std::string body;                          // JSON requests only

@@ -46,6 +46,8 @@ ApiRequest make_request(const http::request_parser<http::buffer_body>& parser) {
   for (auto param : target->params()) request.query[param.key] = param.value;
   request.authorization = std::string(header[http::field::authorization]);
   request.range = std::string(header[http::field::range]);
+  request.if_range = std::string(header[http::field::if_range]);
+  request.if_none_match = std::string(header[http::field::if_none_match]);
   request.content_range = std::string(header[http::field::content_range]);
   if (parser.content_length()) request.content_length = *parser.content_length();
   return request;
@@ -114,8 +116,11 @@ awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& respons
   }
   res.keep_alive(keep_alive);
   res.prepare_payload();
-  if (head && response.headers.count("Content-Length")) res.content_length(std::stoull(response.headers.at("Content-Length")));
-  if (head) {
+  // HEAD and 304 have no body but may say how long the file is.
+  const bool header_only = head || response.status == 304;
+  if (header_only && response.headers.count("Content-Length"))
+    res.content_length(std::stoull(response.headers.at("Content-Length")));
+  if (header_only) {
     http::response_serializer<http::string_body> serializer{res};
     co_await http::async_write_header(stream, serializer, use_awaitable);
   } else {
