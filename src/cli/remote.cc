@@ -142,6 +142,16 @@ void add_whoami(CLI::App& app, int& exit_code) {
 
 // ---- publishing ----
 
+// "2026-11-22 13:49Z" from Unix seconds.
+std::string utc_minute(std::int64_t unix_seconds) {
+  const std::time_t at = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&at, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%MZ", &utc);
+  return text;
+}
+
 void print_release_summary(const json& release) {
   const json extract = release.value("extract", json::object());
   std::cout << release.value("repository", "") << " " << release.value("version", "") << (release.value("yanked", false) ? " (yanked)" : "")
@@ -284,7 +294,7 @@ void add_show(CLI::App& app, int& exit_code) {
               << (extract.contains("inputs") ? extract["inputs"].dump() : "-") << "\n  outputs     "
               << (extract.contains("outputs") ? extract["outputs"].dump() : "-") << "\n  recurrent   "
               << (extract.value("has_cycles", false) ? "yes" : "no") << "\n  published   " << text_of(release, "created_by")
-              << "\n";
+              << ", " << utc_minute(release.value("created_at", std::int64_t{0})) << "\n";
     const json findings = release.value("findings", json::array());
     std::cout << "findings" << (findings.empty() ? " none\n" : "\n");
     for (const auto& f : findings)
@@ -317,7 +327,8 @@ void add_versions(CLI::App& app, int& exit_code) {
     } else {
       for (const auto& r : list)
         std::cout << std::left << std::setw(16) << text_of(r, "version") << std::setw(14) << text_of(r, "license")
-                  << std::setw(16) << text_of(r, "created_by") << std::right << std::setw(8) << text_of(r, "downloads", "0")
+                  << std::setw(19) << utc_minute(r.value("created_at", std::int64_t{0})) << std::setw(16)
+                  << text_of(r, "created_by") << std::right << std::setw(8) << text_of(r, "downloads", "0")
                   << " downloads"
                   << (r.value("yanked", false) ? "  yanked: " + text_of(r, "yank_reason", "no reason given") : "") << "\n";
     }

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -239,8 +240,11 @@ def test_search_show_versions_yank_and_private_repositories(server, account, hom
     assert home.json("show", "nrg-lab/snn-classifier@1.0.0")["version"] == "1.0.0"
 
     assert [v["version"] for v in home.json("versions", "nrg-lab/snn-classifier")] == ["1.1.0", "1.0.0"]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert re.search(r"published   ada, " + today + r" \d\d:\d\dZ", shown), shown
     home.run("yank", "nrg-lab/snn-classifier@1.1.0", "--reason", "wrong weights")
-    assert "yanked: wrong weights" in home.run("versions", "nrg-lab/snn-classifier").stdout
+    listed = home.run("versions", "nrg-lab/snn-classifier").stdout
+    assert "yanked: wrong weights" in listed and today in listed, listed
     assert home.json("pull", "nrg-lab/snn-classifier", "-o", "latest")["version"] == "1.0.0"
     exact = home.run("pull", "nrg-lab/snn-classifier@1.1.0", "-o", "exact")
     assert "yanked" in exact.stderr
