@@ -142,13 +142,13 @@ void add_whoami(CLI::App& app, int& exit_code) {
 
 // ---- publishing ----
 
-// "2026-11-22 13:49Z" from Unix seconds.
-std::string utc_minute(std::int64_t unix_seconds) {
+// Unix seconds as UTC text, "2026-11-22 13:49Z" by default.
+std::string utc_time(std::int64_t unix_seconds, const char* format = "%Y-%m-%d %H:%MZ") {
   const std::time_t at = static_cast<std::time_t>(unix_seconds);
   std::tm utc{};
   gmtime_r(&at, &utc);
   char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%MZ", &utc);
+  std::strftime(text, sizeof text, format, &utc);
   return text;
 }
 
@@ -294,7 +294,7 @@ void add_show(CLI::App& app, int& exit_code) {
               << (extract.contains("inputs") ? extract["inputs"].dump() : "-") << "\n  outputs     "
               << (extract.contains("outputs") ? extract["outputs"].dump() : "-") << "\n  recurrent   "
               << (extract.value("has_cycles", false) ? "yes" : "no") << "\n  published   " << text_of(release, "created_by")
-              << ", " << utc_minute(release.value("created_at", std::int64_t{0})) << "\n";
+              << ", " << utc_time(release.value("created_at", std::int64_t{0})) << "\n";
     const json findings = release.value("findings", json::array());
     std::cout << "findings" << (findings.empty() ? " none\n" : "\n");
     for (const auto& f : findings)
@@ -327,7 +327,7 @@ void add_versions(CLI::App& app, int& exit_code) {
     } else {
       for (const auto& r : list)
         std::cout << std::left << std::setw(16) << text_of(r, "version") << std::setw(14) << text_of(r, "license")
-                  << std::setw(19) << utc_minute(r.value("created_at", std::int64_t{0})) << std::setw(16)
+                  << std::setw(19) << utc_time(r.value("created_at", std::int64_t{0})) << std::setw(16)
                   << text_of(r, "created_by") << std::right << std::setw(8) << text_of(r, "downloads", "0")
                   << " downloads"
                   << (r.value("yanked", false) ? "  yanked: " + text_of(r, "yank_reason", "no reason given") : "") << "\n";
@@ -373,10 +373,7 @@ void add_audit(CLI::App& app, int& exit_code) {
       print_json(log);
     } else {
       for (const auto& e : log) {
-        const std::time_t at = e.value("at", std::int64_t{0});
-        char when[32];
-        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::gmtime(&at));
-        std::cout << std::setw(6) << text_of(e, "id") << "  " << when << "Z  " << std::left << std::setw(12)
+        std::cout << std::setw(6) << text_of(e, "id") << "  " << utc_time(e.value("at", std::int64_t{0}), "%Y-%m-%d %H:%M:%SZ") << "  " << std::left << std::setw(12)
                   << text_of(e, "actor") << std::setw(16) << text_of(e, "action") << text_of(e, "target") << std::right
                   << (e.contains("detail") && !e["detail"].is_null() ? "  " + e["detail"].dump() : "") << "\n";
       }
