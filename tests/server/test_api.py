@@ -285,6 +285,14 @@ class Search(ApiTest):
         for bad in ("sort=stars", "per_page=1000", "page=0", "stars=5", "page=x"):
             self.assertEqual(s.json("GET", "/api/v1/search?" + bad)[0], 400, bad)
 
+    def test_closed_filters_name_their_values(self):
+        s = self.server
+        for query, named in (("size=huge", "tiny, small, medium or large"), ("compatible_with=snntorch", "snnTorch")):
+            status, body = s.json("GET", "/api/v1/search?" + query)
+            self.assertEqual((status, body["error"]["where"]), (400, query.split("=")[0]))
+            self.assertIn(named, body["error"]["message"])
+        self.assertEqual(s.json("GET", "/api/v1/search?size=tiny&compatible_with=Lava")[0], 200)
+
     def test_the_order_follows_downloads_and_releases_as_they_happen(self):
         s = self.server
         ada = s.user("ada")

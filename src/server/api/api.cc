@@ -151,6 +151,20 @@ std::string http_date(std::int64_t unix_seconds) {
   return text;
 }
 
+// The filters whose values are a closed set: an unknown one is a mistake to name,
+// not a search that finds nothing.
+void check_closed_filters(const std::string& size, const std::string& framework) {
+  static const std::set<std::string> kSizes = {"tiny", "small", "medium", "large"};
+  if (!size.empty() && !kSizes.count(size)) bad_request("size is tiny, small, medium or large, not '" + size + "'", "size");
+  if (framework.empty()) return;
+  static const nlohmann::json kFrameworks = registry::compatibility(nlohmann::json::object())["frameworks"];
+  if (kFrameworks.contains(framework)) return;
+  std::string known;
+  for (const auto& [name, _] : kFrameworks.items()) known += (known.empty() ? "" : ", ") + name;
+  bad_request("compatible_with is a framework of the compatibility table (" + known + "), not '" + framework + "'",
+              "compatible_with");
+}
+
 }  // namespace
 
 Api::Api(registry::Registry& registry, storage::BlobStore& blobs, storage::MetadataStore& metadata)
@@ -350,6 +364,7 @@ ApiResponse Api::search(const ApiRequest& request, const registry::Caller& who) 
   for (const char* facet : {"tag", "capability", "neuron_type", "linear_op", "license", "size", "platform",
                             "compatible_with"})
     if (!param(facet).empty()) query.filters.emplace_back(facet, param(facet));
+  check_closed_filters(param("size"), param("compatible_with"));
   std::string key = "search\x1f" + viewer_key(who);
   for (const std::string& part : {query.text, query.ns, query.sort, std::to_string(query.page), std::to_string(query.per_page)})
     key += '\x1f' + part;
