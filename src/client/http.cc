@@ -110,9 +110,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<HttpSession::Exchange*>(user)->should_stop() ? 1 : 0;
 }
 
-}  // namespace
-
-void raise_for(const Response& response, const std::string& what) {
+[[noreturn]] void raise_plain(const Response& response, const std::string& what) {
   try {
     const auto body = nlohmann::json::parse(response.body);
     if (body.is_object() && body.contains("error") && body["error"].is_object())
@@ -126,6 +124,24 @@ void raise_for(const Response& response, const std::string& what) {
                                                     : "request_failed";
   throw ClientFailure(code, what + ": the server answered HTTP " + std::to_string(response.status), "",
                       response.status);
+}
+
+// Retry-After in its delta-seconds form; -1 for none (or an HTTP date: backoff then).
+long retry_after_of(const Response& response) {
+  const std::string value = response.header("retry-after");
+  if (value.empty() || value.size() > 9 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  return std::stol(value);
+}
+
+}  // namespace
+
+void raise_for(const Response& response, const std::string& what) {
+  try {
+    raise_plain(response, what);
+  } catch (ClientFailure& failure) {
+    throw failure.with_retry_after(retry_after_of(response));
+  }
 }
 
 HttpSession::HttpSession(const Settings& settings, const CancelFn& cancel) : settings_(settings), cancel_(cancel) {
@@ -232,21 +248,31 @@ Response HttpSession::receive(const std::string& path, std::uint64_t from,
   return perform(exchange);
 }
 
+bool is_transient(const ClientFailure& failure) {
+  const long status = failure.http_status();
+  return failure.error().code == "connection_failed" || status == 429 || status >= 500;
+}
+
+void pause_before_retry(int attempt, const ClientFailure& failure, const CancelFn& cancel) {
+  const long server_says = failure.retry_after_seconds();
+  const auto pause = server_says >= 0 ? std::chrono::milliseconds(std::min(server_says, 60L) * 1000)
+                                      : std::chrono::milliseconds(std::min(250 << std::min(attempt, 6), 8000));
+  const auto until = std::chrono::steady_clock::now() + pause;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel && cancel()) throw ClientFailure("interrupted", "interrupted");
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
+                                                                              until - std::chrono::steady_clock::now()));
+  }
+}
+
 void with_retries(const Settings& settings, const CancelFn& cancel, const std::function<void()>& step) {
-  for (int attempt = 0;; ++attempt) {
+  for (int attempt = 1;; ++attempt) {
     try {
       step();
       return;
     } catch (const ClientFailure& failure) {
-      const long status = failure.http_status();
-      const bool transient = failure.error().code == "connection_failed" || status == 429 || status >= 500;
-      if (!transient || attempt >= settings.retries) throw;
-    }
-    const auto pause = std::chrono::milliseconds(std::min(250 << attempt, 8000));
-    const auto until = std::chrono::steady_clock::now() + pause;
-    while (std::chrono::steady_clock::now() < until) {
-      if (cancel && cancel()) throw ClientFailure("interrupted", "interrupted");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (!is_transient(failure) || attempt > settings.retries) throw;
+      pause_before_retry(attempt, failure, cancel);
     }
   }
 }

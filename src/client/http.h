@@ -63,8 +63,12 @@ class HttpSession {
   void* curl_;
 };
 
-// Runs `step` again after connection failures, 429 and 5xx answers, with
-// exponential backoff; never after another 4xx.
+// Worth another try: no answer at all, 429 or 5xx (never another 4xx).
+bool is_transient(const ClientFailure& failure);
+// Waits before retry number `attempt` (1, 2 ...): as long as the server's Retry-After
+// says (at most 60 s), else 0.5 s doubling up to 8 s; stops at once on `cancel`.
+void pause_before_retry(int attempt, const ClientFailure& failure, const CancelFn& cancel);
+// Runs `step` again after transient failures, up to settings.retries times.
 void with_retries(const Settings& settings, const CancelFn& cancel, const std::function<void()>& step);
 
 }  // namespace synfire::client

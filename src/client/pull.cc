@@ -195,13 +195,8 @@ class BlobCache {
         received += download(url, f, fd.fd, hasher, have);
         failures = 0;
       } catch (const ClientFailure& failure) {
-        const long status = failure.http_status();
-        const bool transient = failure.error().code == "connection_failed" || status == 429 || status >= 500;
-        if (!transient || ++failures > context_.settings.retries) throw;
-        for (int i = 0; i < (5 << failures) && i < 160; ++i) {
-          context_.check_cancel();
-          ::usleep(50'000);
-        }
+        if (!is_transient(failure) || ++failures > context_.settings.retries) throw;
+        pause_before_retry(failures, failure, context_.cancel);
       }
     }
     const std::string actual = hasher->finish_hex();

@@ -251,10 +251,8 @@ class BlobUpload {
         if (send_from(fd.get(), offset)) break;
         failures = 0;
       } catch (const ClientFailure& failure) {
-        const long status = failure.http_status();
-        const bool transient = failure.error().code == "connection_failed" || status == 429 || status >= 500;
-        if (!transient || ++failures > context_.settings.retries) throw;
-        pause(failures);
+        if (!is_transient(failure) || ++failures > context_.settings.retries) throw;
+        pause_before_retry(failures, failure, context_.cancel);
         offset = session_offset();
       }
     }
@@ -353,13 +351,6 @@ class BlobUpload {
     }
     if (finishing && response.status == 422) memo_.forget();  // a wrong digest ends the session
     raise_for(response, "uploading " + file_.name);
-  }
-
-  void pause(int failures) const {
-    for (int i = 0; i < (5 << failures) && i < 160; ++i) {
-      context_.check_cancel();
-      ::usleep(50'000);
-    }
   }
 
   const Context& context_;

@@ -1,6 +1,7 @@
 """The `synfire` CLI against a live server: the publishing guide verbatim, resumable
 push and pull, verified downloads, local validation, and every remote command."""
 import hashlib
+import http.server
 import json
 import os
 import pty
@@ -8,6 +9,7 @@ import re
 import select
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -219,6 +221,41 @@ def test_errors_have_exit_codes_and_one_clear_line(server, account, home, models
     denied = other.run("push", "nrg-lab/x", "--version", "1.0.0", "--model", home.work / "model.nir", "--card",
                        home.work / "nir-card.json", expect=3)
     assert "nrg-lab" in denied.stderr
+
+
+class BusyFrontEnd(http.server.BaseHTTPRequestHandler):
+    """A proxy in front of a registry that is busy twice, then answers."""
+    answers = [(503, {"Retry-After": "1"}), (429, {}), (400, {})]
+    seen = []
+
+    def do_GET(self):
+        BusyFrontEnd.seen.append(time.monotonic())
+        status, headers = self.answers[min(len(self.seen), len(self.answers)) - 1]
+        body = json.dumps({"error": {"code": "busy", "message": "try again", "details": []}}).encode()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_busy_answers_are_retried_after_the_wait_the_server_asks_and_other_4xx_never(home):
+    front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BusyFrontEnd)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{front.server_address[1]}"
+        failed = home.run("search", "lif", env={"SYNFIRE_ENDPOINT": endpoint}, expect=None)
+    finally:
+        front.shutdown()
+    seen = BusyFrontEnd.seen
+    assert len(seen) == 3, failed  # 503, 429, then the 400 ends it: not retried
+    assert failed.returncode != 0 and "try again" in failed.stderr
+    assert seen[1] - seen[0] >= 0.95  # Retry-After: 1
+    assert seen[2] - seen[1] >= 0.45  # no Retry-After: backoff
 
 
 def test_search_show_versions_yank_and_private_repositories(server, account, home, models):

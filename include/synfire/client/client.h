@@ -31,9 +31,16 @@ class ClientFailure : public Failure {
   ClientFailure(std::string code, std::string message, std::string where = {}, long http_status = 0)
       : ClientFailure(Error{std::move(code), std::move(message), std::move(where), {}}, http_status) {}
   long http_status() const noexcept { return http_status_; }
+  // The server's Retry-After in seconds (429, 503), -1 when it gave none.
+  long retry_after_seconds() const noexcept { return retry_after_seconds_; }
+  ClientFailure& with_retry_after(long seconds) noexcept {
+    retry_after_seconds_ = seconds;
+    return *this;
+  }
 
  private:
   long http_status_;
+  long retry_after_seconds_ = -1;
 };
 
 struct Settings {
