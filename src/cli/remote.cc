@@ -491,7 +491,8 @@ void add_remote_commands(CLI::App& app, int& exit_code) {
 }
 
 int exit_code_for(const std::string& code) {
-  if (code == "not_logged_in" || code == "unauthorized" || code == "forbidden") return kExitAuth;
+  if (code == "not_logged_in" || code == "unauthorized" || code == "forbidden" || code == "too_many_attempts")
+    return kExitAuth;
   if (code == "not_found" || code == "offline_miss") return kExitNotFound;
   if (code == "release_exists") return kExitExists;
   if (code == "checksum_mismatch") return kExitChecksum;

@@ -5,7 +5,7 @@
 namespace synfire::registry {
 namespace {
 
-constexpr std::array<ErrorCode, 19> kCodes = {{
+constexpr std::array<ErrorCode, 20> kCodes = {{
     {"invalid_request", 400, "the request is malformed (JSON, parameters, headers)"},
     {"invalid_name", 400, "a user, organization or repository name breaks the naming rules"},
     {"invalid_password", 400, "the password is too short or too long"},
@@ -18,6 +18,7 @@ constexpr std::array<ErrorCode, 19> kCodes = {{
     {"repo_exists", 409, "the namespace already has a repository of this name"},
     {"release_exists", 409, "the version is already published; releases are immutable"},
     {"too_large", 413, "the body passes its size limit"},
+    {"too_many_attempts", 429, "too many failed logins for this account from this address: wait as Retry-After says"},
     {"range_mismatch", 416, "an upload chunk does not start where the session stands (see the offset returned)"},
     {"blob_unknown", 422, "a release names a blob that was never uploaded"},
     {"invalid_release", 422, "the card or the model of a release is invalid (details list every error)"},

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
+#include <semaphore>
 #include <set>
+#include <thread>
 
 #include "synfire/card/card.h"
 #include "synfire/registry/compatibility.h"
@@ -46,8 +48,25 @@ std::string new_secret() {
   return "sf_" + hex;
 }
 
+// argon2id takes 64 MiB per hash: at most one per core at a time, so that a burst of
+// logins costs bounded memory and leaves the rest of the server its threads.
+class PasswordHashSlot {
+ public:
+  PasswordHashSlot() { slots().acquire(); }
+  ~PasswordHashSlot() { slots().release(); }
+  PasswordHashSlot(const PasswordHashSlot&) = delete;
+  PasswordHashSlot& operator=(const PasswordHashSlot&) = delete;
+
+ private:
+  static std::counting_semaphore<>& slots() {
+    static std::counting_semaphore<> shared(std::max<std::ptrdiff_t>(1, std::thread::hardware_concurrency()));
+    return shared;
+  }
+};
+
 std::string hash_password(const std::string& password) {
   ensure_sodium();
+  PasswordHashSlot slot;
   std::array<char, crypto_pwhash_STRBYTES> hashed{};
   if (crypto_pwhash_str(hashed.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
@@ -57,7 +76,9 @@ std::string hash_password(const std::string& password) {
 
 bool password_matches(const std::string& hash, const std::string& password) {
   ensure_sodium();
-  return !hash.empty() && crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+  if (hash.empty()) return false;
+  PasswordHashSlot slot;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
 std::string not_found_message(const std::string& ns, const std::string& repo) {

@@ -1,6 +1,7 @@
 """The HTTP API of the real synfire-server process: publish flow, permissions, bad input."""
 import concurrent.futures
 import hashlib
+import http.client
 import json
 import os
 import pathlib
@@ -52,6 +53,31 @@ class Accounts(ApiTest):
         status, headers, _ = s.request("GET", "/api/v1/whoami", token=created["token"])
         self.assertEqual(status, 401)
         self.assertEqual(headers.get("WWW-Authenticate"), "Bearer")
+
+    def test_failed_logins_from_one_address_make_that_address_wait(self):
+        s = self.server
+        s.user("ada")
+        s.user("bob")
+
+        def log_in(name, password, source="127.0.0.1"):
+            conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30, source_address=(source, 0))
+            conn.request("POST", "/api/v1/auth/login", json.dumps({"name": name, "password": password}))
+            reply = conn.getresponse()
+            body = json.loads(reply.read())
+            conn.close()
+            return reply.status, reply.getheader("Retry-After"), body
+
+        for _ in range(5):
+            self.assertEqual(log_in("ada", "wrong guess")[0], 401)
+        status, retry_after, body = log_in("ada", "correct horse battery")  # refused unchecked while it waits
+        self.assertEqual((status, retry_after, body["error"]["code"]), (429, "1", "too_many_attempts"))
+        self.assertIn("try again in 1 s", body["error"]["message"])
+        self.assertEqual(log_in("bob", "correct horse battery")[0], 200)  # another account
+        self.assertEqual(log_in("ada", "correct horse battery", source="127.0.0.2")[0], 200)  # another address
+        time.sleep(1.1)
+        self.assertEqual(log_in("ada", "correct horse battery")[0], 200)
+        for _ in range(4):  # the success started a new series
+            self.assertEqual(log_in("ada", "wrong guess")[0], 401)
 
     def test_errors_have_one_shape(self):
         status, body = self.server.json("POST", "/api/v1/users", "{not json")

@@ -197,7 +197,32 @@ bool Api::is_streamed(const ApiRequest& request) {
 
 bool Api::may_block(const ApiRequest& request) {
   const auto& s = request.segments;  // PUT /api/v1/repos/{ns}/{repo}/releases/{version}
-  return request.method == "PUT" && s.size() == 7 && s[0] == "api" && s[2] == "repos" && s[5] == "releases";
+  if (request.method == "PUT" && s.size() == 7 && s[0] == "api" && s[2] == "repos" && s[5] == "releases") return true;
+  // Sign-up and login hash a password with argon2id (64 MiB, tens of milliseconds).
+  if (request.method != "POST" || s.size() < 3 || s[0] != "api") return false;
+  return (s.size() == 3 && s[2] == "users") || (s.size() == 4 && s[2] == "auth" && s[3] == "login");
+}
+
+ApiResponse Api::log_in(const ApiRequest& request) {
+  const json body = body_json(request);
+  const std::string name = string_field(body, "name");
+  const std::string key = request.client_address + '\x1f' + name;
+  if (const long wait = login_throttle_.wait_seconds(key); wait > 0) {
+    ApiResponse refused = error_response({"too_many_attempts",
+                                          "too many failed logins for '" + name + "' from this address: try again in " +
+                                              std::to_string(wait) + " s",
+                                          {}, {}});
+    refused.headers["Retry-After"] = std::to_string(wait);
+    return refused;
+  }
+  try {
+    const auto login = registry_.log_in(name, string_field(body, "password"));
+    login_throttle_.succeeded(key);
+    return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
+  } catch (const Failure& failure) {
+    if (failure.error().code == "unauthorized") login_throttle_.failed(key);
+    throw;
+  }
 }
 
 namespace {
@@ -534,12 +559,8 @@ std::vector<Route> Api::make_routes() {
          const json body = body_json(r);
          return ok(user_json(registry_.sign_up(string_field(body, "name"), string_field(body, "password"))), 201);
        }},
-      {"POST", "/api/v1/auth/login", "Log in with a username and password: a token", "none", {"unauthorized"},
-       [this](R r, C, P) {
-         const json body = body_json(r);
-         const auto login = registry_.log_in(string_field(body, "name"), string_field(body, "password"));
-         return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
-       }},
+      {"POST", "/api/v1/auth/login", "Log in with a username and password: a token", "none", {"unauthorized", "too_many_attempts"},
+       [this](R r, C, P) { return log_in(r); }},
       {"GET", "/api/v1/audit", "The audit log of a namespace: ?namespace=, limit (100), before (an entry id)", "token",
        {"unauthorized", "forbidden", "invalid_request"}, [this](R r, C who, P) {
          auto param = [&](const char* key) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "login_throttle.h"
 #include "synfire/error.h"
 #include "synfire/registry/registry.h"
 #include "synfire/storage/blob_store.h"
@@ -28,6 +29,7 @@ namespace synfire::server {
 
 struct ApiRequest {
   std::string method;                        // "GET", "PUT" ...
+  std::string client_address;                // the peer's IP address
   std::vector<std::string> segments;         // decoded path segments
   std::map<std::string, std::string> query;  // decoded query parameters
   std::string authorization;                 // the Authorization header
@@ -110,6 +112,8 @@ class Api {
   storage::MetadataStore& metadata_;
 
   std::vector<Route> routes_;  // set once at construction
+  LoginThrottle login_throttle_;
+  ApiResponse log_in(const ApiRequest& request);
 
   // Serialized release bodies (releases are immutable; the yank state is in the key).
   static constexpr std::size_t kReleaseCacheSize = 4096;

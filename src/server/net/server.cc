@@ -35,9 +35,10 @@ struct InFlight {
   ~InFlight() { --requests_in_flight; }
 };
 
-ApiRequest make_request(const http::request_parser<http::buffer_body>& parser) {
+ApiRequest make_request(const http::request_parser<http::buffer_body>& parser, const std::string& client_address) {
   const auto& header = parser.get();
   ApiRequest request;
+  request.client_address = client_address;
   request.method = std::string(header.method_string());
   auto target = boost::urls::parse_origin_form(header.target());
   if (!target) throw Failure("invalid_request", "the request target is not a valid path");
@@ -201,11 +202,14 @@ awaitable<ApiResponse> off_io_threads(asio::thread_pool& pool, Work work) {
 
 awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blocking, int timeout,
                         const Observer& observe) {
-  std::string client;
+  std::string client, client_address;
   {
     beast::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
-    if (!ec) client = remote.address().to_string() + ":" + std::to_string(remote.port());
+    if (!ec) {
+      client_address = remote.address().to_string();
+      client = client_address + ":" + std::to_string(remote.port());
+    }
   }
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -224,7 +228,7 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
       bool body_read = false;  // read past the parser (read_sized_body)
       ApiResponse response;
       try {
-        ApiRequest request = make_request(parser);
+        ApiRequest request = make_request(parser, client_address);
         if (Api::is_streamed(request)) {
           auto sink = api.begin_stream(request);
           if (expects_continue(parser)) co_await send_continue(stream, timeout);
