@@ -5,7 +5,7 @@
 namespace synfire::registry {
 namespace {
 
-constexpr std::array<ErrorCode, 20> kCodes = {{
+constexpr std::array<ErrorCode, 21> kCodes = {{
     {"invalid_request", 400, "the request is malformed (JSON, parameters, headers)"},
     {"invalid_name", 400, "a user, organization or repository name breaks the naming rules"},
     {"invalid_password", 400, "the password is too short or too long"},
@@ -24,6 +24,7 @@ constexpr std::array<ErrorCode, 20> kCodes = {{
     {"invalid_release", 422, "the card or the model of a release is invalid (details list every error)"},
     {"digest_mismatch", 422, "the uploaded bytes do not hash to the digest given"},
     {"size_mismatch", 422, "the uploaded bytes are not of the size given"},
+    {"insufficient_storage", 507, "the server's disk is full: nothing was kept (what an upload session holds stays)"},
     {"storage_error", 500, "the server could not read or write its storage"},
     {"io_error", 500, "the server could not read or write a file"},
 }};

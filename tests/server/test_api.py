@@ -501,6 +501,28 @@ class BadInput(ApiTest):
         self.assertEqual(s.json("POST", "/api/v1/users", "x" * (2 << 20))[0], 413)
         self.assertEqual(s.json("GET", "/healthz")[0], 200)
 
+    def test_a_full_disk_is_507_keeps_nothing_and_names_no_server_path(self):
+        folder = tempfile.mkdtemp(prefix="synfire-full-disk-")
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", folder], capture_output=True)
+        if mounted.returncode != 0:
+            os.rmdir(folder)
+            self.skipTest("cannot mount a small tmpfs here (needs root): " + mounted.stderr.decode().strip())
+        self.addCleanup(lambda: (subprocess.run(["umount", "-l", folder]), os.rmdir(folder)))
+        s = ServerProcess(directory=folder)
+        self.addCleanup(s.stop)
+        token = s.user("ada")
+        big = os.urandom(12 << 20)
+        digest = "sha256:" + hashlib.sha256(big).hexdigest()
+        status, body = s.json("PUT", "/api/v1/blobs/" + digest, big, token)
+        self.assertEqual((status, body["error"]["code"]), (507, "insufficient_storage"), body)
+        self.assertNotIn("where", body["error"])
+        self.assertNotIn(folder, json.dumps(body))
+        self.assertEqual(s.request("HEAD", "/api/v1/blobs/" + digest)[0], 404)
+        self.assertEqual(os.listdir(os.path.join(s.data, "tmp")), [])
+        # the server goes on: a file that fits is stored
+        s.upload(b"small", token)  # 201, or it raises
+        self.assertIn("insufficient_storage", open(s.log).read())  # the operator is told, with the path
+
     def test_a_model_that_breaks_libhdf5_costs_one_422(self):
         s = self.server
         token = s.user("ada")

@@ -82,6 +82,20 @@ TEST_P(FileWriterTest, RefusesToCreateAFileThatExists) {
   }
 }
 
+// /dev/full answers every write with ENOSPC, as a full disk does.
+TEST_P(FileWriterTest, AFullDiskIsInsufficientStorageNotAnIoError) {
+  const std::string bytes = pattern(3 << 20);
+  try {
+    FileWriter writer("/dev/full", /*create=*/false, 0, direct());
+    writer.append(as_bytes(bytes));
+    writer.flush();
+    FAIL() << "writing to /dev/full succeeded";
+  } catch (const Failure& failure) {
+    EXPECT_EQ(failure.error().code, "insufficient_storage");
+    EXPECT_NE(failure.error().message.find(std::strerror(ENOSPC)), std::string::npos);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(DirectAndBuffered, FileWriterTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "Direct" : "Buffered"; });
 

@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <functional>
+#include <iostream>
 #include <set>
 
 #include "synfire/error.h"
@@ -174,8 +175,15 @@ ApiResponse Api::error_response(const Error& error) {
   json details = json::array();
   for (const auto& d : error.details) details.push_back({{"code", d.code}, {"message", d.message}, {"where", d.where}});
   json body = {{"error", {{"code", error.code}, {"message", error.message}, {"details", details}}}};
-  if (!error.where.empty()) body["error"]["where"] = error.where;
-  ApiResponse response = ok(body, registry::http_status_of(error.code));
+  const int status = registry::http_status_of(error.code);
+  // The server's own failures: the operator gets the file or table at fault, the
+  // client does not (it says nothing it could act on, and names the server's paths).
+  if (status >= 500)
+    std::cerr << "synfire-server: " << error.code << ": " << error.message
+              << (error.where.empty() ? "" : " (" + error.where + ")") << std::endl;
+  else if (!error.where.empty())
+    body["error"]["where"] = error.where;
+  ApiResponse response = ok(body, status);
   if (response.status == 401) response.headers["WWW-Authenticate"] = "Bearer";
   return response;
 }

@@ -39,8 +39,9 @@ void UniqueFd::reset() {
   fd_ = -1;
 }
 
-void io_failure(const std::string& what, const std::filesystem::path& path) {
-  throw Failure("io_error", what + ": " + std::strerror(errno), path.string());
+void io_failure(const std::string& what, const std::filesystem::path& path, int error) {
+  const bool full = error == ENOSPC || error == EDQUOT;
+  throw Failure(full ? "insufficient_storage" : "io_error", what + ": " + std::strerror(error), path.string());
 }
 
 struct FileWriter::Buffer {

@@ -41,8 +41,9 @@ class UniqueFd {
   int fd_;
 };
 
-// Throws synfire::Failure("io_error") naming `what`, errno's message and the path.
-[[noreturn]] void io_failure(const std::string& what, const std::filesystem::path& path);
+// Throws synfire::Failure naming `what`, the error's message and the path: code
+// "insufficient_storage" when the disk or quota is full, else "io_error".
+[[noreturn]] void io_failure(const std::string& what, const std::filesystem::path& path, int error = errno);
 
 // Writes a file from `offset` on, in order. Bytes appended reach the file by flush()
 // (or sync()); the file always holds a contiguous prefix of what was appended, so a

@@ -72,7 +72,7 @@ class FileBlobWriter final : public BlobWriter {
     const fs::path target = blobs_root_ / blob_key(digest);
     std::error_code error;
     fs::create_directories(target.parent_path(), error);
-    if (error) throw Failure("io_error", "cannot create the blob folder: " + error.message(), target.parent_path());
+    if (error) io_failure("cannot create the blob folder", target.parent_path(), error.value());
     if (fs::exists(target, error)) return;  // stored already (content addressing makes the copies equal): the destructor drops this one
     if (::rename(temp.c_str(), target.c_str()) != 0) io_failure("cannot move the blob into place", target);
     writer_.reset();
@@ -108,7 +108,7 @@ class FilesystemBlobStore final : public BlobStore {
     fs::create_directories(blobs_ / "sha256", error);
     fs::create_directories(tmp_, error);
     fs::create_directories(uploads_, error);
-    if (error) throw Failure("io_error", "cannot create the blob folders: " + error.message(), root.string());
+    if (error) io_failure("cannot create the blob folders", root, error.value());
   }
 
   std::optional<std::uint64_t> size(const crypto::Digest& digest) override {
@@ -171,8 +171,17 @@ class FilesystemBlobStore final : public BlobStore {
     const fs::path dir = uploads_ / id;
     std::error_code error;
     fs::create_directories(dir, error);
-    if (error) throw Failure("io_error", "cannot create the upload session: " + error.message(), dir);
-    std::ofstream(dir / "owner") << owner;
+    if (error) io_failure("cannot create the upload session", dir, error.value());
+    {
+      std::ofstream owner_file(dir / "owner");
+      owner_file << owner;
+      owner_file.close();
+      if (!owner_file) {
+        const int cause = errno;
+        fs::remove_all(dir, error);
+        io_failure("cannot create the upload session", dir, cause);
+      }
+    }
     UniqueFd data(::open((dir / "data").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (data.get() < 0) io_failure("cannot create the upload session", dir);
     return {id, owner, 0, now_seconds()};
@@ -361,7 +370,7 @@ class FilesystemBlobStore final : public BlobStore {
     const fs::path target = path_of(actual);
     std::error_code error;
     fs::create_directories(target.parent_path(), error);
-    if (error) throw Failure("io_error", "cannot create the blob folder: " + error.message(), target.parent_path());
+    if (error) io_failure("cannot create the blob folder", target.parent_path(), error.value());
     if (fs::exists(target, error)) return actual;  // stored already; the session is removed
     if (::rename(data.c_str(), target.c_str()) != 0) io_failure("cannot move the blob into place", target);
     fsync_directory(target.parent_path());

@@ -65,15 +65,16 @@ void Database::release(sqlite3_stmt* stmt) {
 
 void Database::exec(const char* sql) {
   char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error); rc != SQLITE_OK) {
     const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw Failure("storage_error", "database error: " + message);
+    throw Failure((rc & 0xff) == SQLITE_FULL ? "insufficient_storage" : "storage_error", "database error: " + message);
   }
 }
 
 void Database::fail(const std::string& what) const {
-  throw Failure("storage_error", what + ": " + sqlite3_errmsg(db_));
+  const bool full = sqlite3_errcode(db_) == SQLITE_FULL;
+  throw Failure(full ? "insufficient_storage" : "storage_error", what + ": " + sqlite3_errmsg(db_));
 }
 
 Statement::Statement(Database& db, const char* sql) : db_(db), stmt_(db.acquire(sql)) {}
