@@ -132,7 +132,13 @@ nlohmann::json Client::release(const std::string& repo, const std::string& requi
 }
 
 nlohmann::json Client::versions(const std::string& repo) {
-  return call("GET", repo_path(*http_, parse_repo_ref(repo, false)) + "/releases", nullptr, "versions " + repo);
+  const RepoRef ref = parse_repo_ref(repo, false);
+  nlohmann::json list = call("GET", repo_path(*http_, ref) + "/releases", nullptr, "versions " + repo);
+  for (auto& release : list) {  // as release() gives them
+    release["repository"] = ref.ns + "/" + ref.name;
+    release["url"] = release_url(repo, release.value("version", ""));
+  }
+  return list;
 }
 
 nlohmann::json Client::search(const std::map<std::string, std::string>& params) {

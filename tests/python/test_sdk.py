@@ -74,7 +74,12 @@ def test_push_returns_a_release_and_pull_returns_verified_paths(client, home, mo
     assert str(cached["model.nir"]).startswith(str(home.cache))
 
     assert client.info("nrg-lab/recurrent").version == "0.1.0"
-    assert [r.version for r in client.versions("nrg-lab/recurrent")] == ["0.1.0"]
+    listed = client.versions("nrg-lab/recurrent")
+    assert [r.version for r in listed] == ["0.1.0"]
+    assert listed[0].url == release.url and listed[0].repository == "nrg-lab/recurrent"
+    assert listed[0].created_by == "ada" and listed[0].downloads >= 1
+    assert abs(listed[0].created_at.timestamp() - time.time()) < 600 and listed[0].created_at.tzinfo is not None
+    assert repr(client) == f"Client(endpoint={client.endpoint!r}, signed_in=True)"
     assert client.search("mnist", neuron_type="CubaLIF")["total"] == 1
     assert client.search("mnist", neuron_type="IF")["total"] == 0
     assert client.yank("nrg-lab/recurrent", "0.1.0", reason="bad").yanked is True

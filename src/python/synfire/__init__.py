@@ -9,6 +9,7 @@
 
 Everything runs in the same C++ client as the ``synfire`` command line tool.
 """
+import datetime
 import os
 import pathlib
 from dataclasses import dataclass, field
@@ -49,16 +50,24 @@ class Release:
     yanked: bool
     url: str
     compatibility: Dict[str, Any] = field(default_factory=dict)
+    yank_reason: Optional[str] = None
+    created_at: Optional[datetime.datetime] = None  # when it was published (UTC)
+    created_by: str = ""
+    downloads: int = 0
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "Release":
+        published = data.get("created_at")
         return cls(repository=data.get("repository", ""), version=data["version"],
                    files=[File(f["name"], f["size"], f["sha256"]) for f in data.get("files", [])],
                    metadata=data.get("extract", {}), findings=data.get("findings", []),
                    card=data.get("card", {}), license=data.get("license", ""),
                    yanked=bool(data.get("yanked", False)), url=data.get("url", ""),
-                   compatibility=data.get("compatibility", {}), raw=data)
+                   compatibility=data.get("compatibility", {}), yank_reason=data.get("yank_reason"),
+                   created_at=(datetime.datetime.fromtimestamp(published, datetime.timezone.utc)
+                               if isinstance(published, int) else None),
+                   created_by=data.get("created_by", ""), downloads=int(data.get("downloads", 0)), raw=data)
 
     def file(self, name: str) -> File:
         for f in self.files:
@@ -81,7 +90,11 @@ class Client:
 
     @property
     def endpoint(self) -> str:
+        """The server this client talks to."""
         return self._core.endpoint
+
+    def __repr__(self) -> str:
+        return f"Client(endpoint={self.endpoint!r}, signed_in={self._core.has_token})"
 
     def push(self, repository: str, version: str, model_path: PathLike, card_path: PathLike,
              release_notes: Optional[Union[str, os.PathLike]] = None, private: bool = False,
@@ -123,7 +136,7 @@ class Client:
 
     def versions(self, repository: str) -> List[Release]:
         """Every release, newest first."""
-        return [Release.from_json(dict(r, repository=repository)) for r in self._core.versions(repository)]
+        return [Release.from_json(r) for r in self._core.versions(repository)]
 
     def search(self, query: str = "", **filters: Any) -> Dict[str, Any]:
         """Search like the API: ``tag``, ``capability``, ``neuron_type``, ``linear_op``,
