@@ -186,6 +186,9 @@ std::optional<Requirement> Requirement::parse(std::string_view text, std::string
       }
     std::string_view version_text = raw.substr(op.size());
     while (!version_text.empty() && version_text.front() == ' ') version_text.remove_prefix(1);
+    if (version_text.find(' ') != std::string_view::npos)  // ">=1 <2", as npm writes it
+      return set_error(error, "'" + std::string(raw) + "' holds more than one comparator: join them with ',' (e.g. '>=1.2, <2')"),
+             std::nullopt;
     int given = 3;
     auto v = parse_version(version_text, true, &given, error);
     if (!v) return std::nullopt;

@@ -42,6 +42,10 @@ TEST(Requirement, PartialVersionsAreRanges) {
 TEST(Requirement, RefusesBadSyntax) {
   for (const char* bad : {"", ">=", "1.2.3,", "!1.2.3", "v1.2.3", "1.2.x", ">= 1.2.3 <2"})
     EXPECT_FALSE(Requirement::parse(bad)) << bad;
+  std::string error;
+  EXPECT_FALSE(Requirement::parse(">=1 <2", &error));
+  EXPECT_NE(error.find("join them with ','"), std::string::npos) << error;
+  EXPECT_TRUE(Requirement::parse(">= 1.2, < 2"));  // spaces after an operator and around ',' are fine
 }
 
 }  // namespace

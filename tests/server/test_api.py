@@ -655,7 +655,15 @@ class OpenApi(ApiTest):
                     self.assertNotEqual(body.get("error", {}).get("message"), "no such endpoint")
                     self.assertNotEqual(status, 405)
         self.assertEqual(s.json("GET", "/api/v1/not/documented")[1]["error"]["message"], "no such endpoint")
-        self.assertEqual(s.request("DELETE", "/api/v1/whoami", token=token)[0], 405)
+        status, headers, _ = s.request("DELETE", "/api/v1/whoami", token=token)
+        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD"))
+        self.assertEqual(s.request("POST", "/api/v1/tokens", token=token)[0], 400)  # a known method, a bad body
+        status, headers, _ = s.request("PATCH", "/api/v1/tokens", token=token)
+        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD, POST"))
+        # HEAD answers wherever GET does: the same headers, no body
+        _, get_headers, body = s.request("GET", "/api/v1/whoami", token=token)
+        status, head_headers, nobody = s.request("HEAD", "/api/v1/whoami", token=token)
+        self.assertEqual((status, nobody, head_headers["Content-Length"]), (200, b"", str(len(body))))
 
 
 class Observability(ApiTest):

@@ -755,17 +755,27 @@ std::optional<Params> match(const std::string& pattern, const std::vector<std::s
 }
 
 ApiResponse Api::route(const ApiRequest& request) {
-  bool path_known = false;
+  std::set<std::string> allowed;  // the methods of the path, for a 405
+  const Route* get_route = nullptr;
+  std::optional<Params> get_params;
   for (const auto& route : routes_) {
     auto params = match(route.pattern, request.segments);
     if (!params) continue;
-    path_known = true;
+    allowed.insert(route.method);
+    if (route.method == "GET") allowed.insert("HEAD");
+    if (route.method == "GET" && route.handler && !get_route) get_route = &route, get_params = params;
     if (route.method != request.method || !route.handler) continue;
     return route.handler(request, caller(request), *params);
   }
-  if (path_known) {
-    ApiResponse response = error_response({"invalid_request", request.method + " is not allowed here", {}, {}});
+  // HEAD is GET without the body (the network layer sends the headers only).
+  if (request.method == "HEAD" && get_route) return get_route->handler(request, caller(request), *get_params);
+  if (!allowed.empty()) {
+    std::string allow;
+    for (const auto& method : allowed) allow += (allow.empty() ? "" : ", ") + method;
+    ApiResponse response =
+        error_response({"invalid_request", request.method + " is not allowed here (allowed: " + allow + ")", {}, {}});
     response.status = 405;
+    response.headers["Allow"] = allow;
     return response;
   }
   throw Failure("not_found", "no such endpoint");

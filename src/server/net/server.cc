@@ -111,7 +111,7 @@ awaitable<void> write_json(beast::tcp_stream& stream, const ApiResponse& respons
   for (const auto& [name, value] : response.headers) res.set(name, value);
   if (response.text) {
     res.body() = *response.text;
-  } else if (response.status != 204 && !head && !response.body.is_null()) {
+  } else if (response.status != 204 && !response.body.is_null()) {  // for HEAD too: its length is sent
     res.set(http::field::content_type, "application/json");
     res.body() = response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
