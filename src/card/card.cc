@@ -159,8 +159,12 @@ class Validator {
     if (!check.valid) return error("/license", "invalid_license", check.message);
     result_.license = check.canonical;
     card_["license"] = check.canonical;
-    for (const auto& id : check.deprecated)
-      warning("/license", "deprecated_license", "'" + id + "' is a deprecated SPDX id; prefer its current form");
+    for (const auto& id : check.deprecated) {
+      const std::string advice = deprecated_license_advice(id);
+      warning("/license", "deprecated_license",
+              "'" + id + "' is a deprecated SPDX id; " +
+                  (advice.empty() ? "prefer its current form (spdx.org/licenses)" : "write " + advice + " instead"));
+    }
   }
 
   void check_capabilities() {

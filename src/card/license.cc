@@ -184,4 +184,30 @@ class Parser {
 
 LicenseCheck check_license(std::string_view expression) { return Parser(tokenize(expression)).run(); }
 
+std::string deprecated_license_advice(std::string_view id) {
+  std::string base(id);
+  std::string exception;
+  if (const auto with = base.find("-with-"); with != std::string::npos) {
+    exception = base.substr(with + 6);  // "GCC-exception"
+    base.resize(with);
+  }
+  const auto only = find_id(spdx::license_ids(), base + "-only");
+  const auto later = find_id(spdx::license_ids(), base + "-or-later");
+  if (!only || !later) return {};
+  if (exception.empty()) return "'" + std::string(*only) + "' or '" + std::string(*later) + "'";
+  // "GCC-exception-3.1" for GPL-3.0's "GCC-exception": the version of the same major
+  // as the license's, else the only one there is.
+  const auto dash = base.rfind('-');
+  const char major = dash != std::string::npos && dash + 1 < base.size() ? base[dash + 1] : '\0';
+  std::vector<std::string_view> versions;
+  for (auto candidate : spdx::exception_ids())
+    if (candidate.size() > exception.size() + 1 && iequals(candidate.substr(0, exception.size()), exception) &&
+        candidate[exception.size()] == '-')
+      versions.push_back(candidate);
+  std::string exception_id = versions.size() == 1 ? std::string(versions[0]) : "<exception id>";
+  for (auto candidate : versions)
+    if (candidate[exception.size() + 1] == major) exception_id = candidate;
+  return "'" + std::string(*only) + " WITH " + exception_id + "' (or " + std::string(*later) + ")";
+}
+
 }  // namespace synfire::card

@@ -24,6 +24,19 @@ TEST(License, AcceptsDeprecatedIdsWithAWarning) {
   EXPECT_EQ(result.warnings[0].code, "deprecated_license");
 }
 
+TEST(License, DeprecatedIdsComeWithWhatToWriteInstead) {
+  EXPECT_EQ(deprecated_license_advice("GPL-3.0"), "'GPL-3.0-only' or 'GPL-3.0-or-later'");
+  EXPECT_EQ(deprecated_license_advice("LGPL-2.1"), "'LGPL-2.1-only' or 'LGPL-2.1-or-later'");
+  EXPECT_EQ(deprecated_license_advice("GPL-3.0-with-GCC-exception"),
+            "'GPL-3.0-only WITH GCC-exception-3.1' (or GPL-3.0-or-later)");
+  EXPECT_EQ(deprecated_license_advice("GPL-2.0-with-GCC-exception"),
+            "'GPL-2.0-only WITH GCC-exception-2.0' (or GPL-2.0-or-later)");
+  EXPECT_EQ(deprecated_license_advice("Nunit"), "");  // the lists name no successor
+  const auto result = validate(R"({"license": "GPL-2.0"})");
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].message.find("GPL-2.0-or-later"), std::string::npos);
+}
+
 TEST(License, RefusesBrokenExpressions) {
   for (const char* bad : {"", "MIT OR", "(MIT", "MIT)", "MIT or Apache-2.0", "LLVM-exception", "MIT WITH MIT",
                           "LicenseRef-", "LicenseRef-a_b", "NotALicense-1.0", "MIT AND AND MIT"})

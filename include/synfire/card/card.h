@@ -44,4 +44,10 @@ struct LicenseCheck {
 // Parses an SPDX license expression (AND, OR, WITH, parentheses, `+`, LicenseRef-).
 LicenseCheck check_license(std::string_view expression);
 
+// What to write instead of a deprecated SPDX id, when the lists say: "GPL-3.0-only or
+// GPL-3.0-or-later" for "GPL-3.0"; an exception form such as
+// "GPL-2.0-with-GCC-exception" becomes "GPL-2.0-only WITH <exception id>". Empty
+// when the lists hold no successor.
+std::string deprecated_license_advice(std::string_view id);
+
 }  // namespace synfire::card
