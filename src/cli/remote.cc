@@ -187,10 +187,14 @@ void add_push(CLI::App& app, int& exit_code) {
     c->set_progress([&](const client::Progress& p) { bar.update(p); });
     const client::PushResult result = c->push(request);
     bar.finish();
+    for (const auto& w : result.warnings)
+      std::cerr << "synfire: warning: " << w.message << " (at " << w.where << ")\n";
     if (as_json) {
       json out = result.release;
       out["bytes_sent"] = result.bytes_sent;
       out["bytes_skipped"] = result.bytes_skipped;
+      out["warnings"] = json::array();
+      for (const auto& w : result.warnings) out["warnings"].push_back({{"code", w.code}, {"message", w.message}, {"where", w.where}});
       print_json(out);
     } else {
       std::cout << "Published " << result.release.value("repository", "") << " " << result.release.value("version", "")

@@ -53,7 +53,8 @@ struct LocalFile {
 };
 
 // The same checks and messages as the server's, so that a bad release fails here.
-void validate_locally(const PushRequest& request, const RepoRef& ref) {
+// Returns the card's warnings.
+std::vector<Error> validate_locally(const PushRequest& request, const RepoRef& ref) {
   Error invalid{"invalid_release", "the release is invalid", ref.ns + "/" + ref.name, {}};
   const card::Result card = card::validate_file(request.card_path.string());
   for (const auto& e : card.errors) invalid.details.push_back({e.code, e.message, "nir-card.json#" + e.pointer, {}});
@@ -64,6 +65,9 @@ void validate_locally(const PushRequest& request, const RepoRef& ref) {
     invalid.details.push_back({e.code, "model.nir: " + e.message, "model.nir" + (e.where.rfind('/', 0) == 0 ? e.where : ""), {}});
   }
   if (!invalid.details.empty()) throw ClientFailure(invalid);
+  std::vector<Error> warnings;
+  for (const auto& w : card.warnings) warnings.push_back({w.code, w.message, "nir-card.json#" + w.pointer, {}});
+  return warnings;
 }
 
 void require_file(const fs::path& path, const std::string& what) {
@@ -414,12 +418,13 @@ PushResult Client::push(const PushRequest& request) {
     throw ClientFailure("invalid_version", "'" + request.version + "' is not a semantic version: " + error +
                                                " (for example 1.0.0)", request.version);
   std::vector<LocalFile> files = release_files(request);
-  validate_locally(request, ref);
+  std::vector<Error> warnings = validate_locally(request, ref);
   require_token("pushing");
   const Context context{*http_, settings_, cancel_, progress_};
   ensure_version_free(context, ref, *version);
 
   PushResult result;
+  result.warnings = std::move(warnings);
   const DigestMemo digests(settings_);
   for (auto& file : files) {
     if (file.text) {

@@ -69,8 +69,11 @@ class PyClient {
                   std::optional<std::string> notes_path, bool make_private, py::object progress) {
     synfire::client::PushRequest request{repository, version, model_path, card_path, {}, notes_text, make_private};
     if (notes_path) request.notes_path = *notes_path;
-    json release;
-    with_progress(progress, [&] { release = client_.push(request).release; });
+    synfire::client::PushResult result;
+    with_progress(progress, [&] { result = client_.push(request); });
+    json release = result.release;
+    release["warnings"] = json::array();
+    for (const auto& w : result.warnings) release["warnings"].push_back({{"code", w.code}, {"message", w.message}, {"where", w.where}});
     return to_python(release);
   }
 

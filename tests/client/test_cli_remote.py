@@ -95,6 +95,7 @@ def test_push_then_pull_round_trip_and_a_cached_second_pull(server, account, hom
                        "nir-card.json", "--notes", "RELEASE_NOTES.md")
     assert pushed["version"] == "0.3.0" and pushed["extract"]["has_cycles"] is True
     assert pushed["url"].endswith("/api/v1/repos/nrg-lab/recurrent/releases/0.3.0")
+    assert pushed["warnings"] == []
 
     pulled = home.json("pull", "nrg-lab/recurrent@^0.3", "-o", "out")
     assert pulled["version"] == "0.3.0" and pulled["from_cache"] is False
@@ -116,6 +117,17 @@ def test_push_then_pull_round_trip_and_a_cached_second_pull(server, account, hom
     assert "cached: 0.3.0" in miss.stderr
     unreachable = home.run("pull", "nrg-lab/recurrent", expect=7)
     assert "cannot talk to" in unreachable.stderr
+
+
+def test_a_card_warning_is_shown_and_the_release_published(server, account, home, models):
+    home.login(account)
+    home.release_files(models / "conv_classifier.nir", card={"license": "GPL-3.0"})
+    warned = home.run("push", "nrg-lab/gpl", "--version", "1.0.0", "--model", "model.nir", "--card", "nir-card.json")
+    assert "warning: 'GPL-3.0' is a deprecated SPDX id; write 'GPL-3.0-only' or 'GPL-3.0-or-later'" in warned.stderr
+    assert "Published nrg-lab/gpl 1.0.0" in warned.stdout
+    as_json = home.json("push", "nrg-lab/gpl", "--version", "1.0.1", "--model", "model.nir", "--card", "nir-card.json")
+    assert [w["code"] for w in as_json["warnings"]] == ["deprecated_license"]
+    assert as_json["warnings"][0]["where"] == "nir-card.json#/license"
 
 
 def test_an_interrupted_push_resumes_and_sends_less_than_60_percent(server, account, home, models):

@@ -94,6 +94,10 @@ def test_errors_form_one_hierarchy(client, server, home, models):
     kwargs = dict(model_path=home.work / "model.nir", card_path=home.work / "nir-card.json")
     client.push("nrg-lab/snn-classifier", "1.0.0", **kwargs)
 
+    (home.work / "gpl.json").write_text(json.dumps({"license": "GPL-2.0"}))
+    with pytest.warns(synfire.CardWarning, match="GPL-2.0-only"):
+        client.push("nrg-lab/snn-classifier", "0.9.0", model_path=kwargs["model_path"], card_path=home.work / "gpl.json")
+
     with pytest.raises(synfire.ReleaseExists) as exists:
         client.push("nrg-lab/snn-classifier", "1.0.0", **kwargs)
     assert "immutable" in str(exists.value) and "1.0.1" in str(exists.value)

@@ -92,6 +92,7 @@ struct PushRequest {
 struct PushResult {
   nlohmann::json release;  // the server's release object, plus "repository" and "url"
   std::uint64_t bytes_sent = 0, bytes_skipped = 0;  // skipped: already on the server
+  std::vector<Error> warnings;  // the card's (a deprecated license id ...), where "nir-card.json#/license"
 };
 
 struct PullRequest {

@@ -12,17 +12,18 @@ Everything runs in the same C++ client as the ``synfire`` command line tool.
 import datetime
 import os
 import pathlib
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _synfire
-from .errors import (AuthenticationError, ChecksumMismatch, NetworkError, NotFound, OfflineMiss,
+from .errors import (AuthenticationError, CardWarning, ChecksumMismatch, NetworkError, NotFound, OfflineMiss,
                      PermissionDenied, ReleaseExists, SynfireError, ValidationError)
 
 __version__ = _synfire.__version__
 __all__ = ["Client", "Release", "File", "inspect", "validate_card", "SynfireError", "AuthenticationError",
            "PermissionDenied", "NotFound", "OfflineMiss", "ReleaseExists", "ValidationError",
-           "ChecksumMismatch", "NetworkError"]
+           "ChecksumMismatch", "NetworkError", "CardWarning"]
 
 PathLike = Union[str, os.PathLike]
 # progress(phase, file, done, total): phase is "hash", "upload", "download" or "verify".
@@ -114,6 +115,8 @@ class Client:
             notes_text = str(release_notes)
         data = self._core.push(repository, version, os.fspath(model_path), os.fspath(card_path),
                                notes_text, notes_path, private, progress)
+        for warning in data.pop("warnings", []):
+            warnings.warn(f"{warning['message']} (at {warning['where']})", CardWarning, stacklevel=2)
         return Release.from_json(data)
 
     def pull(self, repository: str, version: str = "latest", dest: Optional[PathLike] = None,

@@ -25,6 +25,11 @@ class SynfireError(Exception):
         return text
 
 
+class CardWarning(UserWarning):
+    """A card that is valid but could be better (a deprecated license id ...): push
+    publishes it and warns (``warnings.warn``)."""
+
+
 class AuthenticationError(SynfireError):
     """Not logged in, or the token is unknown, expired or revoked."""
 
