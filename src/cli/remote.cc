@@ -243,34 +243,68 @@ void add_pull(CLI::App& app, int& exit_code) {
 
 // ---- reading ----
 
+// "42 model(s), 21-40 shown (next: --page 3)" and one entry per result.
+void print_search_page(const json& found) {
+  const std::int64_t total = found.value("total", std::int64_t{0});
+  const std::int64_t page = found.value("page", std::int64_t{1});
+  const std::int64_t per_page = found.value("per_page", std::int64_t{20});
+  const json results = found.value("results", json::array());
+  const std::int64_t first = (page - 1) * per_page + 1;
+  const std::int64_t last = first + static_cast<std::int64_t>(results.size()) - 1;
+  std::cout << total << " model(s)";
+  if (results.empty() && total > 0) std::cout << ", none on page " << page << " (the last is " << (total + per_page - 1) / per_page << ")";
+  else if (total > static_cast<std::int64_t>(results.size())) std::cout << ", " << first << "-" << last << " shown";
+  if (last < total && !results.empty()) std::cout << " (next: --page " << page + 1 << ")";
+  std::cout << "\n";
+  for (const auto& r : results) {
+    const json extract = r.value("extract", json::object());
+    std::cout << "  " << std::left << std::setw(36) << (text_of(r, "namespace") + "/" + text_of(r, "name")) << std::setw(10)
+              << text_of(r, "latest") << std::setw(14) << text_of(r, "license") << join(extract.value("neuron_types", json::array()))
+              << std::right << "\n";
+    if (!text_of(r, "description", "").empty()) std::cout << "      " << text_of(r, "description") << "\n";
+  }
+}
+
 void add_search(CLI::App& app, int& exit_code) {
   static std::string query;
-  static std::map<std::string, std::string> filters;
+  static std::map<std::string, std::string> params;
   static bool as_json = false;
   auto* cmd = app.add_subcommand("search", "Find models by words and filters");
   cmd->add_option("QUERY", query, "words matched against names, descriptions, tags and capabilities");
-  for (const char* filter : {"tag", "capability", "neuron-type", "linear-op", "license", "size", "platform",
-                             "compatible-with", "namespace", "sort", "page", "per-page"}) {
-    std::string key = filter;
+  struct Option {
+    const char* flag;
+    const char* help;
+  };
+  for (const Option& option : std::initializer_list<Option>{
+           {"tag", "filter: a card tag"},
+           {"capability", "filter: a card capability"},
+           {"neuron-type", "filter: a neuron primitive in the graph (LIF, CubaLIF, IF, LI ...)"},
+           {"linear-op", "filter: a linear primitive in the graph (Linear, Affine, Conv2d ...)"},
+           {"license", "filter: the SPDX license (MIT, Apache-2.0 ...)"},
+           {"size", "filter: tiny, small, medium or large (by parameter count)"},
+           {"platform", "filter: a platform the card says was tested"},
+           {"compatible-with", "filter: a framework that can load the model (snnTorch, Lava, Rockpool ...)"},
+           {"namespace", "filter: a user or organization"},
+           {"sort", "relevance (default), downloads, updated or name"},
+           {"page", "the page of results, from 1"},
+           {"per-page", "results per page, 1 to 100 (default 20)"}}) {
+    std::string key = option.flag;
     std::replace(key.begin(), key.end(), '-', '_');
-    cmd->add_option(std::string("--") + filter, filters[key], "filter: " + key);
+    auto* added = cmd->add_option(std::string("--") + option.flag, params[key], option.help);
+    if (key == "size") added->check(CLI::IsMember({"tiny", "small", "medium", "large"}));
+    if (key == "sort") added->check(CLI::IsMember({"relevance", "downloads", "updated", "name"}));
+    if (key == "page") added->check(CLI::Range(1, 1'000'000'000));
+    if (key == "per_page") added->check(CLI::Range(1, 100));
   }
   cmd->add_flag("--json", as_json, "print the server's answer as JSON");
   cmd->callback([&] {
-    std::map<std::string, std::string> params = filters;
-    params["q"] = query;
-    const json found = make_client()->search(params);
+    std::map<std::string, std::string> request = params;
+    request["q"] = query;
+    const json found = make_client()->search(request);
     if (as_json) {
       print_json(found);
     } else {
-      std::cout << found.value("total", 0) << " model(s)\n";
-      for (const auto& r : found.value("results", json::array())) {
-        const json extract = r.value("extract", json::object());
-        std::cout << "  " << std::left << std::setw(36) << (text_of(r, "namespace") + "/" + text_of(r, "name")) << std::setw(10)
-                  << text_of(r, "latest") << std::setw(14) << text_of(r, "license") << join(extract.value("neuron_types", json::array()))
-                  << std::right << "\n";
-        if (!text_of(r, "description", "").empty()) std::cout << "      " << text_of(r, "description") << "\n";
-      }
+      print_search_page(found);
     }
     exit_code = kExitOk;
   });

@@ -281,6 +281,9 @@ def test_search_show_versions_yank_and_private_repositories(server, account, hom
     assert {r["name"] for r in found["results"]} == {"snn-classifier", "secret"}
     text = home.run("search", "mnist").stdout
     assert "nrg-lab/snn-classifier" in text and "1.1.0" in text
+    assert home.run("search", "mnist", "--per-page", "1").stdout.startswith("2 model(s), 1-1 shown (next: --page 2)")
+    assert home.run("search", "mnist", "--page", "3").stdout.startswith("2 model(s), none on page 3 (the last is 1)")
+    assert "not in {tiny,small,medium,large}" in home.run("search", "--size", "huge", expect=2).stderr
 
     shown = home.run("show", "nrg-lab/snn-classifier").stdout
     for expected in ("nrg-lab/snn-classifier 1.1.0", "license     MIT", "compatibility", "findings",
