@@ -228,7 +228,9 @@ ApiResponse Api::log_in(const ApiRequest& request) {
     login_throttle_.succeeded(key);
     return ok({{"token", login.secret}, {"id", login.token.id}, {"scope", storage::scope_name(login.token.scope)}});
   } catch (const Failure& failure) {
-    if (failure.error().code == "unauthorized") login_throttle_.failed(key);
+    // A name over 64 characters is no account: nothing to guess, nothing to remember
+    // (the throttle's memory stays bounded by its entry count times a short key).
+    if (failure.error().code == "unauthorized" && name.size() <= 64) login_throttle_.failed(key);
     throw;
   }
 }
