@@ -285,7 +285,7 @@ std::string Registry::read_blob(const crypto::Digest& digest, std::uint64_t max_
   return bytes;
 }
 
-storage::Release Registry::publish(const Caller& caller, const ReleaseRequest& request) {
+storage::Release Registry::publish(const Caller& caller, const ReleaseRequest& request, std::vector<Error>* warnings) {
   require_scope(caller, Scope::write);
   std::string error;
   const auto version = semver::parse(request.version, &error);
@@ -321,6 +321,8 @@ storage::Release Registry::publish(const Caller& caller, const ReleaseRequest& r
   if (!model.readable)
     invalid.details.push_back({model.error_class, "model.nir: " + model.error_message, "model.nir" + (model.error_path.rfind('/', 0) == 0 ? model.error_path : ""), {}});
   if (!invalid.details.empty()) throw Failure(invalid);
+  if (warnings)
+    for (const auto& w : card.warnings) warnings->push_back({w.code, w.message, "nir-card.json#" + w.pointer, {}});
 
   if (!repo) repo = metadata_.create_repo(request.ns, request.repo, request.create_private, "", clock_());
   if (!repo) repo = metadata_.find_repo(request.ns, request.repo);  // created by a concurrent push

@@ -156,6 +156,17 @@ class Publishing(ApiTest):
         # GETs from the first byte count (9 here); the 304s and the tail do not
         self.assertEqual(s.json("GET", "/api/v1/repos/ada/snn")[1]["downloads"], 9)
 
+    def test_a_commit_answers_with_the_cards_warnings(self):
+        s = self.server
+        token = s.user("ada")
+        status, release = self.publish(token, "ada/gpl", "1.0.0", card=json.dumps({"license": "GPL-3.0"}).encode())
+        self.assertEqual(status, 201, release)
+        self.assertEqual([(w["code"], w["where"]) for w in release["warnings"]],
+                         [("deprecated_license", "nir-card.json#/license")])
+        self.assertIn("GPL-3.0-or-later", release["warnings"][0]["message"])
+        self.assertEqual(self.publish(token, "ada/gpl", "1.0.1")[1]["warnings"], [])
+        self.assertNotIn("warnings", s.json("GET", "/api/v1/repos/ada/gpl/releases/1.0.0")[1])
+
     def test_a_version_is_published_once_build_metadata_ignored(self):
         token = self.server.user("ada")
         self.assertEqual(self.publish(token, "ada/snn", "1.0.0")[0], 201)

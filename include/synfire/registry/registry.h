@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "synfire/crypto/sha256.h"
+#include "synfire/error.h"
 #include "synfire/registry/model_checker.h"
 #include "synfire/storage/blob_store.h"
 #include "synfire/storage/metadata_store.h"
@@ -78,8 +79,9 @@ class Registry {
   storage::Repo get_repo(const Caller& caller, const std::string& ns, const std::string& name);
   // Validates the version, the card and the model (through the ModelChecker), and
   // creates the release at once; "release_exists" when the version exists (build
-  // metadata ignored).
-  storage::Release publish(const Caller& caller, const ReleaseRequest& request);
+  // metadata ignored). `warnings`, when given, gets the card's warnings (a deprecated
+  // license id ...), each with where = "nir-card.json#<pointer>".
+  storage::Release publish(const Caller& caller, const ReleaseRequest& request, std::vector<Error>* warnings = nullptr);
   std::vector<storage::Release> list_releases(const Caller& caller, const std::string& ns, const std::string& repo);
   storage::Release get_release(const Caller& caller, const std::string& ns, const std::string& repo,
                                const std::string& version);

@@ -540,7 +540,11 @@ ApiResponse Api::publish(const ApiRequest& request, const registry::Caller& who,
     if (!digest.is_string()) bad_request("each file maps to a \"sha256:<hex>\" string", "/files/" + name);
     release.files[name] = digest.get<std::string>();
   }
-  ApiResponse response = ok(release_json(registry_.publish(who, release)), 201);
+  std::vector<Error> warnings;
+  json created = release_json(registry_.publish(who, release, &warnings));
+  created["warnings"] = json::array();  // in this answer only: the card's, such as a deprecated license id
+  for (const auto& w : warnings) created["warnings"].push_back({{"code", w.code}, {"message", w.message}, {"where", w.where}});
+  ApiResponse response = ok(std::move(created), 201);
   response.headers["Location"] = "/api/v1/repos/" + p.at("ns") + "/" + p.at("repo") + "/releases/" + p.at("version");
   return response;
 }
