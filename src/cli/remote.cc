@@ -395,6 +395,50 @@ void add_yank(CLI::App& app, int& exit_code, bool yank) {
   });
 }
 
+// ---- the local cache ----
+
+json cache_json(const client::CacheReport& report) {
+  json releases = json::array();
+  for (const auto& r : report.releases)
+    releases.push_back({{"server", r.server}, {"repository", r.repository}, {"version", r.version}});
+  return {{"directory", report.directory.string()}, {"files", report.files}, {"file_bytes", report.file_bytes},
+          {"partial_bytes", report.partial_bytes}, {"resumable_pushes", report.resumable_pushes}, {"releases", releases}};
+}
+
+void add_cache(CLI::App& app, int& exit_code) {
+  static bool as_json = false;
+  auto* cmd = app.add_subcommand("cache", "What the local cache holds (pulled files, offline releases); empty it");
+  cmd->require_subcommand(0, 1);
+  auto* info = cmd->add_subcommand("info", "The cache's folder, size and cached releases (also plain 'synfire cache')");
+  info->add_flag("--json", as_json, "print JSON");
+  auto show = [&] {
+    const client::CacheReport report = client::inspect_cache(client::load_settings(globals().endpoint));
+    if (as_json) {
+      print_json(cache_json(report));
+    } else {
+      std::cout << report.directory.string() << ": " << report.files << " file(s), "
+                << human_bytes(static_cast<double>(report.file_bytes)) << " verified";
+      if (report.partial_bytes > 0)
+        std::cout << "; " << human_bytes(static_cast<double>(report.partial_bytes)) << " of interrupted downloads";
+      if (report.resumable_pushes > 0) std::cout << "; " << report.resumable_pushes << " push(es) that can resume";
+      std::cout << "\n";
+      for (const auto& r : report.releases) std::cout << "  " << r.repository << " " << r.version << "  (" << r.server << ")\n";
+    }
+    exit_code = kExitOk;
+  };
+  info->callback(show);
+  cmd->callback([cmd, show] {
+    if (cmd->get_subcommands().empty()) show();
+  });
+  auto* clear = cmd->add_subcommand("clear", "Remove everything the cache holds (folders you pulled into keep their files)");
+  clear->callback([&] {
+    const client::Settings settings = client::load_settings(globals().endpoint);
+    const std::uint64_t freed = client::clear_cache(settings);
+    std::cout << "Freed " << human_bytes(static_cast<double>(freed)) << " in " << settings.cache_dir.string() << "\n";
+    exit_code = kExitOk;
+  });
+}
+
 void add_audit(CLI::App& app, int& exit_code) {
   static std::string ns;
   static int limit = 50;
@@ -526,6 +570,7 @@ void add_remote_commands(CLI::App& app, int& exit_code) {
   add_org(app, exit_code);
   add_token(app, exit_code);
   add_audit(app, exit_code);
+  add_cache(app, exit_code);
 }
 
 int exit_code_for(const std::string& code) {

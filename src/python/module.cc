@@ -154,6 +154,22 @@ class PyClient {
   std::unique_ptr<py::error_already_set> progress_error_;
 };
 
+py::object cache_info(std::optional<std::string> endpoint) {
+  const synfire::client::CacheReport report = synfire::client::inspect_cache(synfire::client::load_settings(endpoint));
+  json releases = json::array();
+  for (const auto& r : report.releases)
+    releases.push_back({{"server", r.server}, {"repository", r.repository}, {"version", r.version}});
+  return to_python({{"directory", report.directory.string()}, {"files", report.files}, {"file_bytes", report.file_bytes},
+                    {"partial_bytes", report.partial_bytes}, {"resumable_pushes", report.resumable_pushes},
+                    {"releases", releases}});
+}
+
+std::uint64_t clear_cache(std::optional<std::string> endpoint) {
+  const auto settings = synfire::client::load_settings(endpoint);
+  py::gil_scoped_release unlocked;
+  return synfire::client::clear_cache(settings);
+}
+
 py::object inspect(const std::string& path) {
   json report;
   {
@@ -205,6 +221,8 @@ PYBIND11_MODULE(_synfire, m) {
 
   m.def("inspect", &inspect, py::arg("path"), "Read and check a NIR file (offline); the `synfire inspect --json` object.");
   m.def("validate_card", &validate_card, py::arg("path"), "Validate a nir-card.json (offline).");
+  m.def("cache_info", &cache_info, py::arg("endpoint") = py::none(), "What the local cache holds.");
+  m.def("clear_cache", &clear_cache, py::arg("endpoint") = py::none(), "Empty the local cache; the bytes freed.");
 
   py::class_<PyClient>(m, "Client")
       .def(py::init<std::optional<std::string>, std::optional<std::string>>(), py::arg("endpoint") = py::none(),

@@ -108,6 +108,15 @@ def test_push_then_pull_round_trip_and_a_cached_second_pull(server, account, hom
     assert server.metric("synfire_http_sent_file_bytes_total") == sent_before
     assert sha256(home.work / "again" / "model.nir") == sha256(home.work / "model.nir")
 
+    cache = home.json("cache", "info")
+    assert cache["files"] == 3 and cache["partial_bytes"] == 0
+    assert [(r["repository"], r["version"]) for r in cache["releases"]] == [("nrg-lab/recurrent", "0.3.0")]
+    assert "nrg-lab/recurrent 0.3.0" in home.run("cache").stdout
+    assert home.run("cache", "clear").stdout.startswith("Freed ")
+    assert home.json("cache", "info")["files"] == 0
+    assert sha256(home.work / "again" / "model.nir") == sha256(home.work / "model.nir")  # pulled folders keep theirs
+    assert home.json("pull", "nrg-lab/recurrent", "-o", "after-clear")["from_cache"] is False
+
     # Offline: resolved from the cache with the server gone.
     server.kill()
     offline = home.json("pull", "nrg-lab/recurrent@^0.3", "-o", "offline", env={"SYNFIRE_OFFLINE": "1"})
@@ -359,6 +368,7 @@ def test_bash_completion_offers_commands_and_options():
     assert complete("synfire", "pu") == ["push", "pull"]
     assert "--neuron-type" in complete("synfire", "search", "--ne")
     assert complete("synfire", "token", "create", "ci", "--scope", "w") == ["write"]
+    assert complete("synfire", "cache", "c") == ["clear"]
 
 
 def on_a_terminal(home, *args):

@@ -72,6 +72,12 @@ def test_push_returns_a_release_and_pull_returns_verified_paths(client, home, mo
     assert sha256(paths["model.nir"]) == release.file("model.nir").sha256
     cached = client.pull("nrg-lab/recurrent")  # no dest: the cache's snapshot folder
     assert str(cached["model.nir"]).startswith(str(home.cache))
+    info = synfire.cache_info()
+    assert info["directory"] == str(home.cache / "synfire") and info["files"] == 2
+    assert info["releases"][0]["repository"] == "nrg-lab/recurrent"
+    assert synfire.clear_cache() >= info["file_bytes"]
+    assert synfire.cache_info()["files"] == 0 and not cached["model.nir"].exists()
+    assert sha256(paths["model.nir"]) == release.file("model.nir").sha256  # dest= folders keep their files
 
     assert client.info("nrg-lab/recurrent").version == "0.1.0"
     listed = client.versions("nrg-lab/recurrent")

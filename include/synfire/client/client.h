@@ -109,6 +109,25 @@ struct PullResult {
   bool from_cache = false;  // every file came from the cache
 };
 
+// The local cache (settings.cache_dir): what it holds, and emptying it.
+struct CacheReport {
+  struct CachedRelease {
+    std::string server;      // "127.0.0.1_8080": the endpoint as a folder name
+    std::string repository;  // "ns/name"
+    std::string version;
+  };
+  std::filesystem::path directory;
+  std::vector<CachedRelease> releases;  // descriptions kept for SYNFIRE_OFFLINE=1
+  std::uint64_t files = 0, file_bytes = 0;  // verified downloads, each stored once
+  std::uint64_t partial_bytes = 0;          // interrupted downloads, resumed by the next pull
+  std::uint64_t resumable_pushes = 0;       // interrupted pushes the next push continues
+};
+CacheReport inspect_cache(const Settings& settings);
+// Removes everything the cache holds and returns the bytes freed. Files pulled into a
+// folder (-o, dest=) are hard links or copies and stay; snapshot paths returned by a
+// pull without a destination go. A pull running meanwhile fails and can be rerun.
+std::uint64_t clear_cache(const Settings& settings);
+
 // Splits "ns/name[@req]"; throws invalid_input naming the problem.
 struct RepoRef {
   std::string ns, name;

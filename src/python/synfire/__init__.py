@@ -21,8 +21,8 @@ from .errors import (AuthenticationError, CardWarning, ChecksumMismatch, Network
                      PermissionDenied, ReleaseExists, SynfireError, ValidationError)
 
 __version__ = _synfire.__version__
-__all__ = ["Client", "Release", "File", "inspect", "validate_card", "SynfireError", "AuthenticationError",
-           "PermissionDenied", "NotFound", "OfflineMiss", "ReleaseExists", "ValidationError",
+__all__ = ["Client", "Release", "File", "inspect", "validate_card", "cache_info", "clear_cache",
+           "SynfireError", "AuthenticationError", "PermissionDenied", "NotFound", "OfflineMiss", "ReleaseExists", "ValidationError",
            "ChecksumMismatch", "NetworkError", "CardWarning"]
 
 PathLike = Union[str, os.PathLike]
@@ -171,6 +171,19 @@ def inspect(path: PathLike) -> Dict[str, Any]:
     """Read and check a NIR file offline: the ``synfire inspect --json`` object
     ({"ok": True, "extract": ..., "findings": [...]} or {"ok": False, "error": ...})."""
     return _synfire.inspect(os.fspath(path))
+
+
+def cache_info() -> Dict[str, Any]:
+    """What the local cache ($XDG_CACHE_HOME/synfire) holds: {"directory", "files",
+    "file_bytes", "partial_bytes", "resumable_pushes", "releases": [{"server",
+    "repository", "version"}]}."""
+    return _synfire.cache_info()
+
+
+def clear_cache() -> int:
+    """Empty the local cache and return the bytes freed. Folders pulled into with
+    ``dest=`` keep their files; paths returned by a pull without ``dest`` go."""
+    return _synfire.clear_cache()
 
 
 def validate_card(path: PathLike) -> Dict[str, Any]:
