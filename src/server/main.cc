@@ -132,8 +132,11 @@ int main(int argc, char** argv) {
     api.signup_open = !no_signup;
     synfire::server::Observability observability;
     api.metrics_text = [&observability] { return observability.metrics_text(); };
-    static std::string host;
+    static std::string host, data_folder, server_program, cli_program;
     host = options.host;
+    data_folder = data;
+    server_program = argv[0];
+    cli_program = std::filesystem::exists(worker) ? worker : "synfire";
     // The collector runs hourly beside the server, with a day of grace.
     std::jthread collector([&registry](std::stop_token stop) {
       std::mutex mutex;
@@ -150,7 +153,18 @@ int main(int argc, char** argv) {
     });
     synfire::server::serve(
         api, options,
-        [](std::uint16_t port) { std::cout << "synfire-server listening on http://" << host << ":" << port << std::endl; },
+        [](std::uint16_t port) {
+          const std::string url = "http://" + host + ":" + std::to_string(port);
+          std::cout << "synfire-server listening on " << url << std::endl;
+          if (::isatty(STDOUT_FILENO) == 1)  // a person started it: say what to do next
+            std::cout << "  data: " << data_folder << " (SQLite database and blob folder); API: " << url
+                      << "/api/v1 (described at /api/v1/openapi.json)\n"
+                      << "  try:        curl '" << url << "/api/v1/search?q=lif'\n"
+                      << "  an account: " << server_program << " --data " << data_folder
+                      << " user add NAME  (password on stdin; or POST /api/v1/users)\n"
+                      << "  then:       " << cli_program << " login --endpoint " << url << "\n"
+                      << "  Ctrl-C stops the server; the access log follows, one JSON line per request." << std::endl;
+        },
         [&observability](const synfire::server::RequestRecord& r) { observability.record(r); });
     collector.request_stop();
     std::cout << "synfire-server stopped" << std::endl;

@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import pathlib
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -703,6 +704,28 @@ class Lifecycle(unittest.TestCase):
         self.addCleanup(server.stop)
         status, body = server.json("POST", "/api/v1/users", {"name": "ada", "password": "long enough"})
         self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
+
+    def test_started_from_a_terminal_it_says_what_to_do_next(self):
+        import pty
+        import select
+        import signal
+        from server_process import SERVER
+        folder = tempfile.mkdtemp(prefix="synfire-terminal-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the server on a pseudo-terminal
+            os.execv(SERVER, [SERVER, "--data", os.path.join(folder, "data"), "--listen", "127.0.0.1:0", "--no-demo"])
+        text, deadline = "", time.monotonic() + 20
+        try:
+            while "Ctrl-C stops" not in text and time.monotonic() < deadline:
+                if select.select([fd], [], [], 0.5)[0]:
+                    text += os.read(fd, 4096).decode(errors="replace")
+        finally:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertIn("user add NAME", text)
+        self.assertRegex(text, r"login --endpoint http://127\.0\.0\.1:\d+")
 
     def test_a_new_data_folder_gets_the_demo_models(self):
         server = ServerProcess(demo=True)
