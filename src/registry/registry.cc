@@ -487,4 +487,30 @@ Registry::GarbageReport Registry::collect_garbage(std::chrono::seconds grace) {
   return report;
 }
 
+Registry::VerifyReport Registry::verify_blobs(const std::function<void(const std::string&)>& on_blob) {
+  VerifyReport report;
+  std::vector<std::string> referenced = metadata_.referenced_blobs();
+  std::sort(referenced.begin(), referenced.end());
+  referenced.erase(std::unique(referenced.begin(), referenced.end()), referenced.end());
+  std::vector<std::byte> buffer(1 << 20);
+  for (const auto& hex : referenced) {
+    const crypto::Digest digest{hex};
+    if (on_blob) on_blob(digest.to_string());
+    auto reader = blobs_.open(digest);
+    if (!reader) {
+      report.missing.push_back(digest.to_string());
+      continue;
+    }
+    crypto::Sha256 hasher;
+    for (std::size_t n; (n = reader->read(buffer)) > 0;) {
+      hasher.update(std::span(buffer.data(), n));
+      report.bytes_read += n;
+    }
+    const std::string actual = hasher.finish_hex();
+    if (actual != hex) report.damaged.emplace_back(digest.to_string(), "sha256:" + actual);
+    ++report.blobs_checked;
+  }
+  return report;
+}
+
 }  // namespace synfire::registry

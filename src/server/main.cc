@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
   int grace_hours = 24;
   gc_cmd->add_option("--grace-hours", grace_hours, "keep what was used within this many hours")->check(CLI::NonNegativeNumber);
 
+  auto* verify_cmd = app.add_subcommand("verify", "read every blob a release references and check its SHA-256 "
+                                                   "(exit 1 when one is missing or damaged)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     Stores stores(data, worker, check_timeout);
@@ -112,6 +115,17 @@ int main(int argc, char** argv) {
       synfire::registry::Caller caller{user, synfire::storage::Scope::admin};
       std::cout << registry.create_token(caller, "cli", *synfire::storage::scope_from_name(scope_name), std::nullopt).secret << "\n";
       return 0;
+    }
+    if (*verify_cmd) {
+      const auto started = std::chrono::steady_clock::now();
+      const auto report = registry.verify_blobs();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      for (const auto& digest : report.missing) std::cout << "missing  " << digest << "\n";
+      for (const auto& [digest, actual] : report.damaged) std::cout << "damaged  " << digest << " (its bytes hash to " << actual << ")\n";
+      std::cout << "checked " << report.blobs_checked << " blob(s), " << report.bytes_read << " bytes in "
+                << static_cast<int>(seconds * 1000) << " ms: " << report.missing.size() << " missing, "
+                << report.damaged.size() << " damaged\n";
+      return report.missing.empty() && report.damaged.empty() ? 0 : 1;
     }
     if (*gc_cmd) {
       const auto report = registry.collect_garbage(std::chrono::hours(grace_hours));

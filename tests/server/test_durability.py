@@ -4,10 +4,11 @@ import hashlib
 import json
 import os
 import pathlib
+import subprocess
 import threading
 import unittest
 
-from server_process import ServerProcess
+from server_process import SERVER, ServerProcess
 from test_api import CARD, MODEL
 
 
@@ -83,6 +84,37 @@ class Durability(unittest.TestCase):
             self.assertEqual((status, data), (200, MODEL))
         self.assert_blobs_intact()
         self.assertEqual(list((pathlib.Path(self.server.data) / "tmp").iterdir()), [])
+
+    def test_verify_finds_a_damaged_or_missing_blob_that_a_release_references(self):
+        s = self.server
+        token = s.user("ada")
+        files = {"model.nir": s.upload(MODEL, token), "nir-card.json": s.upload(CARD, token)}
+        self.assertEqual(s.json("PUT", "/api/v1/repos/ada/snn/releases/1.0.0", {"files": files}, token)[0], 201)
+        s.upload(b"not referenced", token)
+
+        def verify():
+            return subprocess.run([SERVER, "--data", s.data, "verify"], capture_output=True, text=True, timeout=120)
+
+        clean = verify()
+        self.assertEqual(clean.returncode, 0, clean.stdout + clean.stderr)
+        self.assertIn("checked 2 blob(s)", clean.stdout)  # the referenced ones only
+        self.assertIn("0 missing, 0 damaged", clean.stdout)
+
+        model_hex = files["model.nir"].split(":")[1]
+        card_hex = files["nir-card.json"].split(":")[1]
+        model = next(b for b in stored_blobs(s.data) if b.name == model_hex)
+        os.chmod(model, 0o644)
+        with open(model, "r+b") as f:  # one flipped byte, as a failing disk would
+            f.seek(100)
+            byte = f.read(1)
+            f.seek(100)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        next(b for b in stored_blobs(s.data) if b.name == card_hex).unlink()
+        found = verify()
+        self.assertEqual(found.returncode, 1, found.stdout)
+        self.assertIn("damaged  sha256:" + model_hex, found.stdout)
+        self.assertIn("missing  sha256:" + card_hex, found.stdout)
+        self.assertIn("1 missing, 1 damaged", found.stdout)
 
 
 if __name__ == "__main__":

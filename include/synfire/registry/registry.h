@@ -121,6 +121,17 @@ class Registry {
   // release references: references are read again right before each removal.
   GarbageReport collect_garbage(std::chrono::seconds grace);
 
+  struct VerifyReport {
+    std::size_t blobs_checked = 0;
+    std::uint64_t bytes_read = 0;
+    std::vector<std::string> missing;                         // digests ("sha256:<hex>") not in the store
+    std::vector<std::pair<std::string, std::string>> damaged;  // digest, what its bytes hash to
+  };
+  // Reads every blob a release references and checks it against its SHA-256 (a scrub:
+  // damage on disk is found before someone downloads it). `on_blob` is told each
+  // digest as it is checked.
+  VerifyReport verify_blobs(const std::function<void(const std::string&)>& on_blob = {});
+
   // Whether the caller may write to a namespace (its own, or an org where it has write).
   bool can_write(const Caller& caller, const std::string& ns);
 
