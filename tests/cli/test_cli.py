@@ -46,6 +46,14 @@ class InspectJson(unittest.TestCase):
         self.assertIn("float32(16, 2, 5, 5)", result.stdout)
         self.assertIn("Findings (5)", result.stdout)
         self.assertIn("legacy_missing_v_reset", result.stdout)
+        # the graph reads in the order data flows (not by name: 0, 1, 10, 11 ...), each
+        # node saying where its output goes
+        graph = result.stdout.split("Graph\n")[1].split("\n\n")[0].splitlines()
+        self.assertEqual([line.split()[0] for line in graph],
+                         ["input"] + [str(i) for i in range(13)] + ["output"])
+        self.assertEqual(graph[10].split()[:4], ["9", "Affine", "->", "10"])
+        dangling = run("inspect", str(FIXTURES / "nir" / "dangling_edge.nir")).stdout
+        self.assertIn("edge ghost -> phantom (no such node)", dangling)
 
     def test_an_unreadable_file_is_one_clear_line_on_stderr(self):
         result = run("inspect", str(FIXTURES / "nir" / "unsafe_soft_link.nir"))
