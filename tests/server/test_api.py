@@ -168,6 +168,26 @@ class Publishing(ApiTest):
         self.assertEqual(self.publish(token, "ada/gpl", "1.0.1")[1]["warnings"], [])
         self.assertNotIn("warnings", s.json("GET", "/api/v1/repos/ada/gpl/releases/1.0.0")[1])
 
+    def test_a_page_in_a_browser_may_read_the_api_from_another_origin(self):
+        s = self.server
+        token = s.user("ada")
+        self.publish(token, "ada/snn", "1.0.0")
+        path = "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir"
+        status, headers, _ = s.request("OPTIONS", path, headers={
+            "Origin": "https://viewer.example", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization, range"})
+        self.assertEqual(status, 204)
+        self.assertIn("GET", headers["Access-Control-Allow-Methods"])
+        self.assertIn("Authorization", headers["Access-Control-Allow-Headers"])
+        self.assertIn("Range", headers["Access-Control-Allow-Headers"])
+        status, headers, _ = s.request("GET", path, headers={"Origin": "https://viewer.example", "Range": "bytes=0-9"})
+        self.assertEqual((status, headers["Access-Control-Allow-Origin"]), (206, "*"))
+        self.assertIn("X-Content-SHA256", headers["Access-Control-Expose-Headers"])
+        # errors too (a page must be able to read why), and nothing without an Origin
+        status, headers, _ = s.request("GET", "/api/v1/repos/ada/none", headers={"Origin": "https://viewer.example"})
+        self.assertEqual((status, headers["Access-Control-Allow-Origin"]), (404, "*"))
+        self.assertNotIn("Access-Control-Allow-Origin", s.request("GET", path)[1])
+
     def test_a_version_is_published_once_build_metadata_ignored(self):
         token = self.server.user("ada")
         self.assertEqual(self.publish(token, "ada/snn", "1.0.0")[0], 201)
@@ -668,10 +688,10 @@ class OpenApi(ApiTest):
                     self.assertNotEqual(status, 405)
         self.assertEqual(s.json("GET", "/api/v1/not/documented")[1]["error"]["message"], "no such endpoint")
         status, headers, _ = s.request("DELETE", "/api/v1/whoami", token=token)
-        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD"))
+        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD, OPTIONS"))
         self.assertEqual(s.request("POST", "/api/v1/tokens", token=token)[0], 400)  # a known method, a bad body
         status, headers, _ = s.request("PATCH", "/api/v1/tokens", token=token)
-        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD, POST"))
+        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD, OPTIONS, POST"))
         # HEAD answers wherever GET does: the same headers, no body
         _, get_headers, body = s.request("GET", "/api/v1/whoami", token=token)
         status, head_headers, nobody = s.request("HEAD", "/api/v1/whoami", token=token)

@@ -354,6 +354,15 @@ std::unique_ptr<BodySink> Api::begin_stream(const ApiRequest& request) {
   }
 }
 
+void Api::allow_cross_origin(ApiResponse& response) {
+  // Tokens travel in the Authorization header, never in cookies: a page can read only
+  // what its own user's token (or nobody's) may read, so any origin may ask.
+  response.headers["Access-Control-Allow-Origin"] = "*";
+  response.headers["Access-Control-Expose-Headers"] =
+      "ETag, X-Content-SHA256, Content-Range, Content-Disposition, Content-Length, Location, Upload-Offset, Range, "
+      "Retry-After, Docker-Content-Digest";
+}
+
 ApiResponse Api::handle(const ApiRequest& request) {
   try {
     return route(request);
@@ -776,8 +785,18 @@ ApiResponse Api::route(const ApiRequest& request) {
   // HEAD is GET without the body (the network layer sends the headers only).
   if (request.method == "HEAD" && get_route) return get_route->handler(request, caller(request), *get_params);
   if (!allowed.empty()) {
+    allowed.insert("OPTIONS");
     std::string allow;
     for (const auto& method : allowed) allow += (allow.empty() ? "" : ", ") + method;
+    if (request.method == "OPTIONS") {  // what a browser asks before a cross-origin request
+      ApiResponse preflight = ok(nullptr, 204);
+      preflight.headers["Allow"] = allow;
+      preflight.headers["Access-Control-Allow-Methods"] = allow;
+      preflight.headers["Access-Control-Allow-Headers"] =
+          "Authorization, Content-Type, Content-Range, Range, If-None-Match, If-Range";
+      preflight.headers["Access-Control-Max-Age"] = "86400";
+      return preflight;
+    }
     ApiResponse response =
         error_response({"invalid_request", request.method + " is not allowed here (allowed: " + allow + ")", {}, {}});
     response.status = 405;

@@ -105,6 +105,8 @@ class Api {
 
   // {"error": {"code", "message", "details"}} with the code's HTTP status.
   static ApiResponse error_response(const Error& error);
+  // The CORS headers for a request that came with an Origin (a page in a browser).
+  static void allow_cross_origin(ApiResponse& response);
 
  private:
   registry::Registry& registry_;

@@ -264,6 +264,7 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
         response = std::move(early.response);
         keep_alive = keep_alive && (parser.is_done() || body_read);
       }
+      if (!parser.get()[http::field::origin].empty()) Api::allow_cross_origin(response);
       record.status = response.status;
       record.bytes_out = response.download ? (head ? 0 : response.download->length) : 0;
       if (response.download)
