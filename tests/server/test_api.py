@@ -687,6 +687,9 @@ class OpenApi(ApiTest):
                     self.assertNotEqual(body.get("error", {}).get("message"), "no such endpoint")
                     self.assertNotEqual(status, 405)
         self.assertEqual(s.json("GET", "/api/v1/not/documented")[1]["error"]["message"], "no such endpoint")
+        for root in ("/", "/api/v1"):  # a person or a client finding its way
+            about = s.json("GET", root)[1]
+            self.assertEqual((about["service"], about["openapi"]), ("synfire", "/api/v1/openapi.json"))
         status, headers, _ = s.request("DELETE", "/api/v1/whoami", token=token)
         self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD, OPTIONS"))
         self.assertEqual(s.request("POST", "/api/v1/tokens", token=token)[0], 400)  # a known method, a bad body

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "synfire/error.h"
+#include "synfire/version.h"
 #include "synfire/registry/compatibility.h"
 #include "synfire/registry/errors.h"
 
@@ -164,6 +165,17 @@ void check_closed_filters(const std::string& size, const std::string& framework)
   for (const auto& [name, _] : kFrameworks.items()) known += (known.empty() ? "" : ", ") + name;
   bad_request("compatible_with is a framework of the compatibility table (" + known + "), not '" + framework + "'",
               "compatible_with");
+}
+
+// The answer at / and /api/v1: a person or a client finding its way.
+ApiResponse about() {
+  return ok({{"service", "synfire"},
+             {"description", "a registry of neuromorphic models in the NIR format"},
+             {"version", kVersion},
+             {"api", "/api/v1"},
+             {"openapi", "/api/v1/openapi.json"},
+             {"search", "/api/v1/search?q="},
+             {"health", "/healthz"}});
 }
 
 }  // namespace
@@ -566,6 +578,8 @@ std::vector<Route> Api::make_routes() {
     if (who.anonymous()) throw Failure("unauthorized", "not signed in: send 'Authorization: Bearer <token>'");
   };
   return {
+      {"GET", "/", "What this server is, and where its API is described", "none", {}, [](R, C, P) { return about(); }},
+      {"GET", "/api/v1", "What this server is, and where its API is described", "none", {}, [](R, C, P) { return about(); }},
       {"GET", "/healthz", "Liveness", "none", {}, [](R, C, P) { return ok({{"status", "ok"}}); }},
       {"GET", "/metrics", "Prometheus metrics", "none", {}, [this](R, C, P) {
          if (!metrics_text) throw Failure("not_found", "metrics are off");
@@ -754,6 +768,7 @@ std::vector<Route> Api::make_routes() {
 
 // The segments of a route pattern match those of a path; {name} captures one.
 std::optional<Params> match(const std::string& pattern, const std::vector<std::string>& segments) {
+  if (pattern == "/") return segments.empty() ? std::optional<Params>(Params{}) : std::nullopt;
   Params params;
   std::size_t i = 0, start = 1;
   while (start <= pattern.size()) {
