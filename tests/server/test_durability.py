@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import subprocess
+import tempfile
 import threading
 import unittest
 
@@ -115,6 +116,30 @@ class Durability(unittest.TestCase):
         self.assertIn("damaged  sha256:" + model_hex, found.stdout)
         self.assertIn("missing  sha256:" + card_hex, found.stdout)
         self.assertIn("1 missing, 1 damaged", found.stdout)
+
+    def test_a_backup_taken_while_serving_serves_the_same_releases(self):
+        s = self.server
+        token = s.user("ada")
+        files = {"model.nir": s.upload(MODEL, token), "nir-card.json": s.upload(CARD, token)}
+        for version in ("1.0.0", "1.1.0"):
+            self.assertEqual(s.json("PUT", f"/api/v1/repos/ada/snn/releases/{version}", {"files": files}, token)[0], 201)
+        backup_home = tempfile.mkdtemp(prefix="synfire-backup-")
+        backup = os.path.join(backup_home, "data")  # where a ServerProcess on backup_home keeps its data
+        made = subprocess.run([SERVER, "--data", s.data, "backup", backup], capture_output=True, text=True, timeout=120)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        self.assertIn("2 blob(s)", made.stdout)
+        again = subprocess.run([SERVER, "--data", s.data, "backup", backup], capture_output=True, text=True, timeout=120)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("must be new or empty", again.stderr)
+
+        restored = ServerProcess(directory=backup_home)
+        self.addCleanup(restored.stop)
+        self.assertEqual([r["version"] for r in restored.json("GET", "/api/v1/repos/ada/snn/releases")[1]],
+                         ["1.1.0", "1.0.0"])
+        self.assertEqual(restored.request("GET", "/api/v1/repos/ada/snn/releases/1.0.0/files/model.nir")[2], MODEL)
+        self.assertEqual(restored.json("GET", "/api/v1/search?q=snn")[1]["total"], 1)
+        checked = subprocess.run([SERVER, "--data", backup, "verify"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(checked.returncode, 0, checked.stdout)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ void Database::exec(const char* sql) {
 }
 
 void Database::fail(const std::string& what) const {
-  const bool full = sqlite3_errcode(db_) == SQLITE_FULL;
+  const bool full = (sqlite3_errcode(db_) & 0xff) == SQLITE_FULL;  // extended codes are on
   throw Failure(full ? "insufficient_storage" : "storage_error", what + ": " + sqlite3_errmsg(db_));
 }
 
