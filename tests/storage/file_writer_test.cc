@@ -58,6 +58,41 @@ TEST_P(FileWriterTest, WritesEveryByteInOrderAcrossFlushesAndContinuations) {
   EXPECT_TRUE(synfire::testing::read_text(path) == bytes);
 }
 
+// With a hasher, every byte goes through it in order whichever way it came (full
+// buffers hashed on the writer's own thread, heads and tails inline), and the file is
+// the same.
+TEST_P(FileWriterTest, HashesEveryByteInOrderWhenAskedTo) {
+  const std::string bytes = pattern((9 << 20) + 4321);
+  const std::string path = dir_.file("f");
+  const std::size_t cut = (3 << 20) + 777;
+  crypto::Sha256 hasher;
+  {
+    FileWriter writer(path, /*create=*/true, 0, direct());
+    writer.hash_into(&hasher);
+    for (std::size_t at = 0; at < cut; at += 70'001)
+      writer.append(as_bytes(std::string_view(bytes).substr(at, std::min<std::size_t>(70'001, cut - at))));
+    writer.flush();
+  }
+  FileWriter writer(path, /*create=*/false, cut, direct());
+  writer.hash_into(&hasher);
+  for (std::size_t at = cut; at < bytes.size();) {
+    std::span<std::byte> space = writer.reserve();
+    const std::size_t n = std::min<std::size_t>({bytes.size() - at, 300'007, space.empty() ? SIZE_MAX : space.size()});
+    if (space.empty()) {
+      writer.append(as_bytes(std::string_view(bytes).substr(at, n)));
+    } else {
+      std::memcpy(space.data(), bytes.data() + at, n);
+      writer.commit_reserved(n);
+    }
+    at += n;
+  }
+  writer.sync();
+  crypto::Sha256 expected;
+  expected.update(std::string_view(bytes));
+  EXPECT_EQ(hasher.finish_hex(), expected.finish_hex());
+  EXPECT_TRUE(synfire::testing::read_text(path) == bytes);
+}
+
 // A writer dropped without flush leaves a prefix of what it was given, never a hole.
 TEST_P(FileWriterTest, ADroppedWriterLeavesAPrefix) {
   const std::string bytes = pattern(3 << 20);

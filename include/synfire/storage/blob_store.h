@@ -45,6 +45,11 @@ class BlobWriter : public ByteSink {
   // Makes the bytes durable and visible as `digest` (the caller has checked that they
   // hash to it: see BlobIngest). When the blob exists already, this copy is dropped.
   virtual void commit(const crypto::Digest& digest) = 0;
+  // Asks the writer to feed `hasher` every byte itself, in order, off the caller's
+  // thread; false when it cannot (the caller hashes). Before the first byte.
+  virtual bool hash_into(crypto::Sha256& /*hasher*/) { return false; }
+  // Returns once every byte so far has gone through that hasher.
+  virtual void finish_hashing() {}
 };
 
 class BlobReader {
@@ -128,6 +133,9 @@ class BlobIngest {
   BlobIngest(BlobStore& store, std::optional<crypto::Digest> expected_digest,
              std::optional<std::uint64_t> expected_size = std::nullopt,
              std::uint64_t max_bytes = kMaxBlobBytes);
+  ~BlobIngest();  // the writer goes first: it may be feeding hasher_
+  BlobIngest(const BlobIngest&) = delete;
+  BlobIngest& operator=(const BlobIngest&) = delete;
 
   // Throws synfire::Failure "too_large" (over max_bytes) or "size_mismatch" (over
   // the expected size) as soon as the stream passes it.
@@ -145,6 +153,7 @@ class BlobIngest {
   void check_limits(std::uint64_t more) const;
 
   crypto::Sha256 hasher_;
+  bool writer_hashes_ = false;  // the writer feeds hasher_ itself (BlobWriter::hash_into)
   std::span<std::byte> reserved_;
   std::optional<crypto::Digest> expected_digest_;
   std::optional<std::uint64_t> expected_size_;

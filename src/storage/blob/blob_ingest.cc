@@ -13,14 +13,17 @@ BlobIngest::BlobIngest(BlobStore& store, std::optional<crypto::Digest> expected_
       expected_digest_(std::move(expected_digest)),
       expected_size_(expected_size),
       max_bytes_(max_bytes) {
+  writer_hashes_ = writer_->hash_into(hasher_);
   if (expected_size_ && *expected_size_ > max_bytes_)
     throw Failure("too_large", "a blob may hold at most " + std::to_string(max_bytes_) + " bytes, not " +
                                    std::to_string(*expected_size_));
 }
 
+BlobIngest::~BlobIngest() { writer_.reset(); }
+
 void BlobIngest::append(std::span<const std::byte> bytes) {
   check_limits(bytes.size());
-  hasher_.update(bytes);
+  if (!writer_hashes_) hasher_.update(bytes);
   writer_->append(bytes);
 }
 
@@ -31,7 +34,7 @@ std::span<std::byte> BlobIngest::reserve() {
 
 void BlobIngest::commit_reserved(std::size_t bytes) {
   check_limits(bytes);
-  hasher_.update(reserved_.first(bytes));
+  if (!writer_hashes_) hasher_.update(reserved_.first(bytes));
   writer_->commit_reserved(bytes);
   reserved_ = {};
 }
@@ -48,6 +51,7 @@ crypto::Digest BlobIngest::finish() {
   if (expected_size_ && writer_->size() != *expected_size_)
     throw Failure("size_mismatch", "received " + std::to_string(writer_->size()) + " bytes, but " +
                                        std::to_string(*expected_size_) + " were declared");
+  writer_->finish_hashing();
   crypto::Digest actual{hasher_.finish_hex()};
   if (expected_digest_ && actual != *expected_digest_)
     throw Failure("digest_mismatch",

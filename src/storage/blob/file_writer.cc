@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::size_t kAlign = 4096;             // O_DIRECT offsets, lengths and addresses
 constexpr std::size_t kBufferBytes = 1 << 20;    // one disk write
-constexpr std::size_t kBuffers = 4;              // at most 4 MiB per writer
+constexpr std::size_t kBuffers = 8;              // at most 8 MiB per writer
 
 // Writes all of `bytes` at `offset`; returns 0 or the errno of the failure.
 int pwrite_all(int fd, const std::byte* data, std::size_t bytes, std::uint64_t offset) {
@@ -63,6 +63,7 @@ FileWriter::~FileWriter() {
     stopping_ = true;
   }
   changed_.notify_all();
+  if (hash_worker_.joinable()) hash_worker_.join();
   if (worker_.joinable()) worker_.join();
 }
 
@@ -117,8 +118,9 @@ void FileWriter::stage(std::span<const std::byte> bytes) {
 void FileWriter::submit_staged(std::size_t bytes) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back({current_, written_, bytes});
+    (hasher_ ? hash_jobs_ : jobs_).push_back({current_, written_, bytes});
   }
+  if (hasher_ && !hash_worker_.joinable()) hash_worker_ = std::thread([this] { hash_work(); });
   if (!worker_.joinable()) worker_ = std::thread([this] { work(); });
   changed_.notify_all();
   written_ += bytes;
@@ -177,6 +179,7 @@ void FileWriter::sync() {
 }
 
 void FileWriter::write_buffered(std::span<const std::byte> bytes) {
+  if (hasher_) hasher_->update(bytes);  // only ever with nothing queued: the order holds
   if (const int error = pwrite_all(buffered_.get(), bytes.data(), bytes.size(), written_); error != 0) {
     errno = error;
     io_failure("cannot write", path_);
@@ -186,7 +189,25 @@ void FileWriter::write_buffered(std::span<const std::byte> bytes) {
 
 void FileWriter::drain() {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return jobs_.empty() && !busy_; });
+  changed_.wait(lock, [&] { return jobs_.empty() && hash_jobs_.empty() && !busy_ && !hashing_; });
+}
+
+void FileWriter::hash_work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return !hash_jobs_.empty() || stopping_; });
+    if (stopping_) return;  // what is left is dropped, as the writer drops it
+    const Job job = hash_jobs_.front();
+    hash_jobs_.pop_front();
+    hashing_ = true;
+    const std::byte* data = buffers_[job.buffer]->data;
+    lock.unlock();
+    hasher_->update(std::span(data, job.bytes));
+    lock.lock();
+    hashing_ = false;
+    jobs_.push_back(job);
+    changed_.notify_all();
+  }
 }
 
 void FileWriter::rethrow_worker_error() {

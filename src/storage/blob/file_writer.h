@@ -4,7 +4,7 @@
 // Large blobs are written with O_DIRECT from a few aligned buffers, by a thread of
 // their own: the bytes go from those (reused, always-resident) buffers to the disk
 // without a copy into the page cache, and the disk works while the next bytes arrive
-// and are hashed. Buffered writes into fresh page-cache pages cost more CPU than
+// and are hashed (by a second thread, when a hasher is given: hash_into). Buffered writes into fresh page-cache pages cost more CPU than
 // hashing on small machines, and left the rate of a 1 GiB upload at the mercy of the
 // kernel's writeback. Small files, the unaligned head and tail of a write, and
 // filesystems without O_DIRECT (tmpfs before Linux 6.6, for one) use ordinary writes.
@@ -21,6 +21,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "synfire/crypto/sha256.h"
 
 namespace synfire::storage {
 
@@ -69,6 +71,10 @@ class FileWriter {
   void flush();
   // flush(), then fsync.
   void sync();
+  // From now on every byte appended is also fed to `hasher`, in order, before it is
+  // written: full buffers on a thread of their own, so that the caller's thread only
+  // receives. Call before the first append; flush() returns once all are hashed.
+  void hash_into(crypto::Sha256* hasher) { hasher_ = hasher; }
   // The length of the file once flushed: `offset` plus every byte appended.
   std::uint64_t end() const { return end_; }
   const std::filesystem::path& path() const { return path_; }
@@ -87,6 +93,7 @@ class FileWriter {
   std::size_t take_free_buffer();
   void drain();
   void work();
+  void hash_work();
   void rethrow_worker_error();
 
   std::filesystem::path path_;
@@ -103,7 +110,11 @@ class FileWriter {
   std::vector<std::unique_ptr<Buffer>> buffers_;
   std::vector<std::size_t> free_;
   std::deque<Job> jobs_;
+  std::deque<Job> hash_jobs_;  // to hash before they go to jobs_ (when hasher_ is set)
   bool busy_ = false;  // the worker is writing a job taken off jobs_
+  bool hashing_ = false;  // the hashing thread is on a job taken off hash_jobs_
+  crypto::Sha256* hasher_ = nullptr;
+  std::thread hash_worker_;
   bool stopping_ = false;
   int worker_errno_ = 0;
   std::thread worker_;

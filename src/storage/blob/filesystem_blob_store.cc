@@ -64,6 +64,11 @@ class FileBlobWriter final : public BlobWriter {
   std::span<std::byte> reserve() override { return writer_->reserve(); }
   void commit_reserved(std::size_t bytes) override { writer_->commit_reserved(bytes); }
   std::uint64_t size() const override { return writer_ ? writer_->end() : committed_size_; }
+  bool hash_into(crypto::Sha256& hasher) override {
+    writer_->hash_into(&hasher);
+    return true;
+  }
+  void finish_hashing() override { writer_->flush(); }
 
   void commit(const crypto::Digest& digest) override {
     writer_->sync();
