@@ -287,14 +287,20 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, asio::thread_pool& blocking, int timeout,
-                            const Observer& observe) {
-  for (;;) {
+// Each I/O thread runs an io_context of its own, and a connection lives on one of them
+// (round robin): its socket, its timers and its coroutine always run on that one thread,
+// so a stream's timeout (which closes the socket from a timer handler) never runs
+// beside the coroutine using it -- what Beast asks of a stream -- without a strand's
+// cost on every completion.
+awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<std::unique_ptr<asio::io_context>>& contexts, Api& api,
+                            asio::thread_pool& blocking, int timeout, const Observer& observe) {
+  for (std::size_t next = 0;; ++next) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+    auto connection = contexts[next % contexts.size()]->get_executor();
+    tcp::socket socket = co_await acceptor.async_accept(connection, asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), api, blocking, timeout, observe), asio::detached);
+    asio::co_spawn(connection, session(std::move(socket), api, blocking, timeout, observe), asio::detached);
   }
 }
 
@@ -302,19 +308,30 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, Api& api, asio::thread_pool
 
 void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uint16_t port),
            std::function<void(const RequestRecord&)> on_request) {
-  asio::io_context io(options.threads);
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (int i = 0; i < std::max(1, options.threads); ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  // Work guards: a context with no connection yet must keep running.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep;
+  for (auto& context : contexts) keep.push_back(asio::make_work_guard(*context));
   asio::thread_pool blocking(static_cast<std::size_t>(options.blocking_threads));
-  tcp::acceptor acceptor(io, {asio::ip::make_address(options.host), options.port});
+  // The acceptor, the signals and the shutdown timer live on the first context: closing
+  // the acceptor on SIGTERM runs on the thread that accepts.
+  asio::io_context& control = *contexts.front();
+  tcp::acceptor acceptor(control, {asio::ip::make_address(options.host), options.port});
   on_listening(acceptor.local_endpoint().port());
-  asio::co_spawn(io, accept_loop(acceptor, api, blocking, options.idle_timeout_seconds, on_request), asio::detached);
+  asio::co_spawn(control, accept_loop(acceptor, contexts, api, blocking, options.idle_timeout_seconds, on_request),
+                 asio::detached);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer drain(io);
+  asio::signal_set signals(control, SIGINT, SIGTERM);
+  asio::steady_timer drain(control);
   signals.async_wait([&](beast::error_code, int) {
     acceptor.close();  // stop accepting; requests in flight go on
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     std::function<void(beast::error_code)> check = [&](beast::error_code) {
-      if (requests_in_flight == 0 || std::chrono::steady_clock::now() > deadline) return io.stop();
+      if (requests_in_flight == 0 || std::chrono::steady_clock::now() > deadline) {
+        for (auto& context : contexts) context->stop();
+        return;
+      }
       drain.expires_after(std::chrono::milliseconds(50));
       drain.async_wait(check);
     };
@@ -322,8 +339,8 @@ void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uin
   });
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < options.threads; ++i) threads.emplace_back([&] { io.run(); });
-  io.run();
+  for (std::size_t i = 1; i < contexts.size(); ++i) threads.emplace_back([&context = *contexts[i]] { context.run(); });
+  control.run();
   for (auto& t : threads) t.join();
 }
 
