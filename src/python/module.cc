@@ -256,5 +256,8 @@ PYBIND11_MODULE(_synfire, m) {
       .def("login", [](PyClient& c, const std::string& user, const std::string& password) {
              py::gil_scoped_release released;
              return c.client().login(user, password);
-           }, py::arg("user"), py::arg("password"));
+           }, py::arg("user"), py::arg("password"))
+      .def("save_credentials", [](PyClient& c, const std::string& user) {
+             synfire::client::save_credentials(c.client().settings(), c.client().settings().token, user);
+           }, py::arg("user"));
 }

@@ -95,6 +95,18 @@ def test_push_returns_a_release_and_pull_returns_verified_paths(client, home, mo
                                                                        "release.publish"]
 
 
+def test_login_with_a_password_is_remembered_like_the_cli(server, account, home, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home.config))
+    monkeypatch.delenv("SYNFIRE_TOKEN", raising=False)
+    client = synfire.Client(endpoint=server.url, token="")
+    with pytest.raises(synfire.AuthenticationError):
+        client.login("ada", "wrong password")
+    token = client.login("ada", PASSWORD)
+    assert token and client.whoami()["name"] == "ada"
+    assert synfire.Client(endpoint=server.url).whoami()["name"] == "ada"  # found in the credentials file
+    assert (home.config / "synfire" / "credentials").stat().st_mode & 0o777 == 0o600
+
+
 def test_errors_form_one_hierarchy(client, server, home, models):
     home.release_files(models / "conv_classifier.nir")
     kwargs = dict(model_path=home.work / "model.nir", card_path=home.work / "nir-card.json")

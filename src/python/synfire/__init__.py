@@ -158,6 +158,18 @@ class Client:
     def unyank(self, repository: str, version: str) -> Release:
         return Release.from_json(dict(self._core.yank(repository, version, "", False), repository=repository))
 
+    def login(self, username: str, password: str, save: bool = True) -> str:
+        """Sign in with a user name and password: this client then acts as that user.
+        ``save`` stores the token as ``synfire login`` does (the credentials file,
+        mode 0600), so that a later ``Client()`` finds it. Returns the token.
+        Raises AuthenticationError for a wrong name or password (and, after repeated
+        failures, until the server's wait is over)."""
+        token = self._core.login(username, password)
+        self._core = _synfire.Client(self.endpoint, token)
+        if save:
+            self._core.save_credentials(username)
+        return token
+
     def whoami(self) -> Dict[str, Any]:
         return self._core.whoami()
 

@@ -69,6 +69,7 @@ class OfflineMiss(NotFound):
 _BY_CODE = {
     "not_logged_in": AuthenticationError,
     "unauthorized": AuthenticationError,
+    "too_many_attempts": AuthenticationError,
     "forbidden": PermissionDenied,
     "not_found": NotFound,
     "offline_miss": OfflineMiss,
