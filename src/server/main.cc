@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include <boost/asio/ip/address.hpp>
+
 #include "demo.h"
 #include "synfire/storage/backup.h"
 #include "observability.h"
@@ -67,6 +69,12 @@ int main(int argc, char** argv) {
   app.add_option("--check-timeout", check_timeout,
                  "seconds an uploaded model may take to be read (half of it CPU) before the commit fails")
       ->check(CLI::PositiveNumber)->envname("SYNFIRE_CHECK_TIMEOUT");
+  std::vector<std::string> trusted_proxies;
+  app.add_option("--trusted-proxy", trusted_proxies,
+                 "address of a reverse proxy in front of this server (repeatable): from it, the client is the "
+                 "address X-Forwarded-For names")
+      ->delimiter(',')
+      ->envname("SYNFIRE_TRUSTED_PROXY");
   int blocking_threads = 8;
   app.add_option("--blocking-threads", blocking_threads, "threads for release commits and finishing uploads")
       ->check(CLI::PositiveNumber)->envname("SYNFIRE_BLOCKING_THREADS");
@@ -158,6 +166,12 @@ int main(int argc, char** argv) {
     options.idle_timeout_seconds = idle_timeout;
     options.threads = threads;
     options.blocking_threads = blocking_threads;
+    for (const auto& proxy : trusted_proxies) {
+      boost::system::error_code bad;
+      const auto address = boost::asio::ip::make_address(proxy, bad);
+      if (bad) throw synfire::Failure("invalid_request", "--trusted-proxy takes an IP address, not '" + proxy + "'");
+      options.trusted_proxies.push_back(address.to_string());
+    }
     if (!no_demo) synfire::server::publish_demo_models(registry, *stores.metadata, *stores.blobs);
     synfire::server::Api api(registry, *stores.blobs, *stores.metadata);
     api.signup_open = !no_signup;

@@ -80,6 +80,31 @@ class Accounts(ApiTest):
         for _ in range(4):  # the success started a new series
             self.assertEqual(log_in("ada", "wrong guess")[0], 401)
 
+    def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(self):
+        behind = ServerProcess("--trusted-proxy", "127.0.0.1")
+        self.addCleanup(behind.stop)
+        behind.user("ada")
+
+        def log_in(server, forwarded):
+            headers = {"X-Forwarded-For": forwarded}
+            return server.json("POST", "/api/v1/auth/login", {"name": "ada", "password": "wrong guess"},
+                               headers=headers)[0]
+
+        for _ in range(5):
+            self.assertEqual(log_in(behind, "198.51.100.7, 203.0.113.9"), 401)
+        self.assertEqual(log_in(behind, "203.0.113.9"), 429)  # the last address before the proxy
+        self.assertEqual(log_in(behind, "203.0.113.10"), 401)  # another client behind it
+        deadline = time.monotonic() + 10  # the access log arrives through a pipe
+        while not any('"client":"203.0.113.10"' in line for line in behind.access_log) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(any('"client":"203.0.113.10"' in line for line in behind.access_log))
+        # without --trusted-proxy the header is anybody's to write: it changes nothing
+        direct = self.server
+        direct.user("ada")
+        for _ in range(5):
+            self.assertEqual(log_in(direct, "203.0.113.1"), 401)
+        self.assertEqual(log_in(direct, "203.0.113.2"), 429)
+
     def test_errors_have_one_shape(self):
         status, body = self.server.json("POST", "/api/v1/users", "{not json")
         self.assertEqual(status, 400)
@@ -553,7 +578,7 @@ class BadInput(ApiTest):
         self.assertEqual(os.listdir(os.path.join(s.data, "tmp")), [])
         # the server goes on: a file that fits is stored
         s.upload(b"small", token)  # 201, or it raises
-        self.assertIn("insufficient_storage", open(s.log).read())  # the operator is told, with the path
+        self.assertIn("insufficient_storage", pathlib.Path(s.log).read_text())  # the operator is told, with the path
 
     def test_a_model_that_breaks_libhdf5_costs_one_422(self):
         s = self.server

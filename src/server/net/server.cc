@@ -191,6 +191,29 @@ awaitable<void> lingering_close(beast::tcp_stream& stream) {
   }
 }
 
+// Where a request comes from: the peer, or, when the peer is a trusted proxy, the last
+// address of X-Forwarded-For that is not a proxy itself (a malformed entry stops the
+// walk at the last good one: a client cannot pose as another past a proxy it sent
+// the header through).
+std::string origin_address(const std::string& peer, std::string_view forwarded, const std::vector<std::string>& proxies) {
+  auto trusted = [&](const std::string& address) {
+    return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
+  };
+  std::string client = peer;
+  while (trusted(client) && !forwarded.empty()) {
+    const auto comma = forwarded.rfind(',');
+    std::string_view item = comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1);
+    forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    boost::system::error_code bad;
+    const auto address = asio::ip::make_address(item, bad);
+    if (bad) break;
+    client = address.to_string();
+  }
+  return client;
+}
+
 using Observer = std::function<void(const RequestRecord&)>;
 
 // Runs `work` on the blocking pool; the coroutine resumes on its own executor.
@@ -201,14 +224,14 @@ awaitable<ApiResponse> off_io_threads(asio::thread_pool& pool, Work work) {
 }
 
 awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blocking, int timeout,
-                        const Observer& observe) {
-  std::string client, client_address;
+                        const std::vector<std::string>& proxies, const Observer& observe) {
+  std::string peer, peer_port;
   {
     beast::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (!ec) {
-      client_address = remote.address().to_string();
-      client = client_address + ":" + std::to_string(remote.port());
+      peer = remote.address().to_string();
+      peer_port = std::to_string(remote.port());
     }
   }
   beast::tcp_stream stream(std::move(socket));
@@ -222,6 +245,8 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
       co_await http::async_read_header(stream, buffer, parser, use_awaitable);
       InFlight in_flight;
       const auto started = std::chrono::steady_clock::now();
+      const std::string client_address = origin_address(peer, parser.get()["X-Forwarded-For"], proxies);
+      const std::string client = client_address == peer ? peer + ":" + peer_port : client_address;
       RequestRecord record{client, std::string(parser.get().method_string()), std::string(parser.get().target())};
       const bool head = parser.get().method() == http::verb::head;
       bool keep_alive = parser.get().keep_alive();
@@ -293,14 +318,15 @@ awaitable<void> session(tcp::socket socket, Api& api, asio::thread_pool& blockin
 // beside the coroutine using it -- what Beast asks of a stream -- without a strand's
 // cost on every completion.
 awaitable<void> accept_loop(tcp::acceptor& acceptor, std::vector<std::unique_ptr<asio::io_context>>& contexts, Api& api,
-                            asio::thread_pool& blocking, int timeout, const Observer& observe) {
+                            asio::thread_pool& blocking, int timeout, const std::vector<std::string>& proxies,
+                            const Observer& observe) {
   for (std::size_t next = 0;; ++next) {
     beast::error_code ec;
     auto connection = contexts[next % contexts.size()]->get_executor();
     tcp::socket socket = co_await acceptor.async_accept(connection, asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
-    asio::co_spawn(connection, session(std::move(socket), api, blocking, timeout, observe), asio::detached);
+    asio::co_spawn(connection, session(std::move(socket), api, blocking, timeout, proxies, observe), asio::detached);
   }
 }
 
@@ -319,7 +345,9 @@ void serve(Api& api, const ServerOptions& options, void (*on_listening)(std::uin
   asio::io_context& control = *contexts.front();
   tcp::acceptor acceptor(control, {asio::ip::make_address(options.host), options.port});
   on_listening(acceptor.local_endpoint().port());
-  asio::co_spawn(control, accept_loop(acceptor, contexts, api, blocking, options.idle_timeout_seconds, on_request),
+  asio::co_spawn(control,
+                 accept_loop(acceptor, contexts, api, blocking, options.idle_timeout_seconds, options.trusted_proxies,
+                             on_request),
                  asio::detached);
 
   asio::signal_set signals(control, SIGINT, SIGTERM);

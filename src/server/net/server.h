@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace synfire::server {
 
@@ -19,6 +20,10 @@ struct ServerOptions {
   // model checks and fsyncs), so that the I/O threads keep serving.
   int blocking_threads = 8;
   int idle_timeout_seconds = 60;
+  // Reverse proxies (IP addresses as text): a request from one of them is taken to come
+  // from the last address of X-Forwarded-For that is not a proxy (for the login
+  // throttle and the access log).
+  std::vector<std::string> trusted_proxies;
 };
 
 // What happened to one request, for the access log and the metrics.
