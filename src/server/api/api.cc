@@ -785,40 +785,48 @@ std::optional<Params> match(const std::string& pattern, const std::vector<std::s
 }
 
 ApiResponse Api::route(const ApiRequest& request) {
-  std::set<std::string> allowed;  // the methods of the path, for a 405
+  bool path_known = false;
   const Route* get_route = nullptr;
   std::optional<Params> get_params;
   for (const auto& route : routes_) {
     auto params = match(route.pattern, request.segments);
     if (!params) continue;
-    allowed.insert(route.method);
-    if (route.method == "GET") allowed.insert("HEAD");
-    if (route.method == "GET" && route.handler && !get_route) get_route = &route, get_params = params;
-    if (route.method != request.method || !route.handler) continue;
-    return route.handler(request, caller(request), *params);
+    path_known = true;
+    if (route.method == request.method && route.handler) return route.handler(request, caller(request), *params);
+    if (route.method == "GET" && route.handler && !get_route) get_route = &route, get_params = std::move(params);
   }
   // HEAD is GET without the body (the network layer sends the headers only).
   if (request.method == "HEAD" && get_route) return get_route->handler(request, caller(request), *get_params);
-  if (!allowed.empty()) {
-    allowed.insert("OPTIONS");
-    std::string allow;
-    for (const auto& method : allowed) allow += (allow.empty() ? "" : ", ") + method;
-    if (request.method == "OPTIONS") {  // what a browser asks before a cross-origin request
-      ApiResponse preflight = ok(nullptr, 204);
-      preflight.headers["Allow"] = allow;
-      preflight.headers["Access-Control-Allow-Methods"] = allow;
-      preflight.headers["Access-Control-Allow-Headers"] =
-          "Authorization, Content-Type, Content-Range, Range, If-None-Match, If-Range";
-      preflight.headers["Access-Control-Max-Age"] = "86400";
-      return preflight;
-    }
-    ApiResponse response =
-        error_response({"invalid_request", request.method + " is not allowed here (allowed: " + allow + ")", {}, {}});
-    response.status = 405;
-    response.headers["Allow"] = allow;
-    return response;
+  if (!path_known) throw Failure("not_found", "no such endpoint");
+  const std::string allow = allowed_methods(request.segments);
+  if (request.method == "OPTIONS") {  // what a browser asks before a cross-origin request
+    ApiResponse preflight = ok(nullptr, 204);
+    preflight.headers["Allow"] = allow;
+    preflight.headers["Access-Control-Allow-Methods"] = allow;
+    preflight.headers["Access-Control-Allow-Headers"] =
+        "Authorization, Content-Type, Content-Range, Range, If-None-Match, If-Range";
+    preflight.headers["Access-Control-Max-Age"] = "86400";
+    return preflight;
   }
-  throw Failure("not_found", "no such endpoint");
+  ApiResponse response =
+      error_response({"invalid_request", request.method + " is not allowed here (allowed: " + allow + ")", {}, {}});
+  response.status = 405;
+  response.headers["Allow"] = allow;
+  return response;
+}
+
+// "GET, HEAD, OPTIONS, POST": what a known path takes (for a 405 or a preflight only,
+// so that routing itself allocates nothing).
+std::string Api::allowed_methods(const std::vector<std::string>& segments) const {
+  std::set<std::string> allowed{"OPTIONS"};
+  for (const auto& route : routes_) {
+    if (!match(route.pattern, segments)) continue;
+    allowed.insert(route.method);
+    if (route.method == "GET") allowed.insert("HEAD");
+  }
+  std::string allow;
+  for (const auto& method : allowed) allow += (allow.empty() ? "" : ", ") + method;
+  return allow;
 }
 
 json Api::openapi() const {

@@ -144,6 +144,7 @@ class Api {
   ApiResponse cached_answer(const std::string& key, bool shows_downloads, const std::function<std::string()>& compute);
 
   std::vector<Route> make_routes();
+  std::string allowed_methods(const std::vector<std::string>& segments) const;
   ApiResponse route(const ApiRequest& request);
   nlohmann::json openapi() const;
   ApiResponse search(const ApiRequest& request, const registry::Caller& who);
