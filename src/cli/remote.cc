@@ -190,11 +190,9 @@ void add_push(CLI::App& app, int& exit_code) {
     for (const auto& w : result.warnings)
       std::cerr << "synfire: warning: " << w.message << " (at " << w.where << ")\n";
     if (as_json) {
-      json out = result.release;
+      json out = result.release_with_warnings();
       out["bytes_sent"] = result.bytes_sent;
       out["bytes_skipped"] = result.bytes_skipped;
-      out["warnings"] = json::array();
-      for (const auto& w : result.warnings) out["warnings"].push_back({{"code", w.code}, {"message", w.message}, {"where", w.where}});
       print_json(out);
     } else {
       std::cout << "Published " << result.release.value("repository", "") << " " << result.release.value("version", "")
@@ -397,14 +395,6 @@ void add_yank(CLI::App& app, int& exit_code, bool yank) {
 
 // ---- the local cache ----
 
-json cache_json(const client::CacheReport& report) {
-  json releases = json::array();
-  for (const auto& r : report.releases)
-    releases.push_back({{"server", r.server}, {"repository", r.repository}, {"version", r.version}});
-  return {{"directory", report.directory.string()}, {"files", report.files}, {"file_bytes", report.file_bytes},
-          {"partial_bytes", report.partial_bytes}, {"resumable_pushes", report.resumable_pushes}, {"releases", releases}};
-}
-
 void add_cache(CLI::App& app, int& exit_code) {
   static bool as_json = false;
   auto* cmd = app.add_subcommand("cache", "What the local cache holds (pulled files, offline releases); empty it");
@@ -414,7 +404,7 @@ void add_cache(CLI::App& app, int& exit_code) {
   auto show = [&] {
     const client::CacheReport report = client::inspect_cache(client::load_settings(globals().endpoint));
     if (as_json) {
-      print_json(cache_json(report));
+      print_json(client::to_json(report));
     } else {
       std::cout << report.directory.string() << ": " << report.files << " file(s), "
                 << human_bytes(static_cast<double>(report.file_bytes)) << " verified";

@@ -74,6 +74,15 @@ CacheReport inspect_cache(const Settings& settings) {
   return report;
 }
 
+nlohmann::json to_json(const CacheReport& report) {
+  nlohmann::json releases = nlohmann::json::array();
+  for (const auto& r : report.releases)
+    releases.push_back({{"server", r.server}, {"repository", r.repository}, {"version", r.version}});
+  return {{"directory", report.directory.string()}, {"files", report.files}, {"file_bytes", report.file_bytes},
+          {"partial_bytes", report.partial_bytes}, {"resumable_pushes", report.resumable_pushes},
+          {"releases", releases}};
+}
+
 std::uint64_t clear_cache(const Settings& settings) {
   std::set<std::pair<dev_t, ino_t>> seen;
   std::uint64_t freed = 0;

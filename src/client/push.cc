@@ -410,6 +410,13 @@ bool is_our_release(const Context& context, const RepoRef& ref, const semver::Ve
 
 }  // namespace
 
+nlohmann::json PushResult::release_with_warnings() const {
+  nlohmann::json out = release;
+  out["warnings"] = nlohmann::json::array();
+  for (const auto& w : warnings) out["warnings"].push_back({{"code", w.code}, {"message", w.message}, {"where", w.where}});
+  return out;
+}
+
 PushResult Client::push(const PushRequest& request) {
   const RepoRef ref = parse_repo_ref(request.repository, false);
   std::string error;

@@ -71,10 +71,7 @@ class PyClient {
     if (notes_path) request.notes_path = *notes_path;
     synfire::client::PushResult result;
     with_progress(progress, [&] { result = client_.push(request); });
-    json release = result.release;
-    release["warnings"] = json::array();
-    for (const auto& w : result.warnings) release["warnings"].push_back({{"code", w.code}, {"message", w.message}, {"where", w.where}});
-    return to_python(release);
+    return to_python(result.release_with_warnings());
   }
 
   py::object pull(const std::string& repository, const std::string& version, std::optional<std::string> dest,
@@ -155,13 +152,7 @@ class PyClient {
 };
 
 py::object cache_info(std::optional<std::string> endpoint) {
-  const synfire::client::CacheReport report = synfire::client::inspect_cache(synfire::client::load_settings(endpoint));
-  json releases = json::array();
-  for (const auto& r : report.releases)
-    releases.push_back({{"server", r.server}, {"repository", r.repository}, {"version", r.version}});
-  return to_python({{"directory", report.directory.string()}, {"files", report.files}, {"file_bytes", report.file_bytes},
-                    {"partial_bytes", report.partial_bytes}, {"resumable_pushes", report.resumable_pushes},
-                    {"releases", releases}});
+  return to_python(synfire::client::to_json(synfire::client::inspect_cache(synfire::client::load_settings(endpoint))));
 }
 
 std::uint64_t clear_cache(std::optional<std::string> endpoint) {

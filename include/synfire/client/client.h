@@ -93,6 +93,8 @@ struct PushResult {
   nlohmann::json release;  // the server's release object, plus "repository" and "url"
   std::uint64_t bytes_sent = 0, bytes_skipped = 0;  // skipped: already on the server
   std::vector<Error> warnings;  // the card's (a deprecated license id ...), where "nir-card.json#/license"
+  // The release with "warnings": [{"code", "message", "where"}] added.
+  nlohmann::json release_with_warnings() const;
 };
 
 struct PullRequest {
@@ -123,6 +125,9 @@ struct CacheReport {
   std::uint64_t resumable_pushes = 0;       // interrupted pushes the next push continues
 };
 CacheReport inspect_cache(const Settings& settings);
+// {"directory", "files", "file_bytes", "partial_bytes", "resumable_pushes",
+//  "releases": [{"server", "repository", "version"}]}: the CLI's --json and Python's dict.
+nlohmann::json to_json(const CacheReport& report);
 // Removes everything the cache holds and returns the bytes freed. Files pulled into a
 // folder (-o, dest=) are hard links or copies and stay; snapshot paths returned by a
 // pull without a destination go. A pull running meanwhile fails and can be rerun.
